@@ -1,0 +1,10 @@
+// `node scripts/run.mjs db/migrate-cli.js`: build if needed, then run one compiled entry point from dist/.
+import { ensureBuild } from "./ensure-build.mjs";
+
+const entry = process.argv[2];
+if (!entry) {
+  console.error("usage: node scripts/run.mjs <path under dist/>");
+  process.exit(2);
+}
+ensureBuild();
+await import(new URL(`../dist/${entry}`, import.meta.url).href);

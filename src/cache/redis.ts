@@ -1,0 +1,53 @@
+import { Redis } from "ioredis";
+import type { RedisConfig } from "../config.js";
+
+/**
+ * A Redis connection that never makes a request wait for Redis: commands fail at once while it is
+ * disconnected (no offline queue), and it keeps reconnecting in the background with capped backoff.
+ */
+export function createRedis(config: RedisConfig): Redis {
+  const redis = new Redis({
+    host: config.host,
+    port: config.port,
+    db: config.db,
+    username: config.username,
+    password: config.password,
+    keyPrefix: config.keyPrefix,
+    connectTimeout: 2_000,
+    commandTimeout: 1_000,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    lazyConnect: false,
+    retryStrategy: (attempt) => Math.min(100 * 2 ** attempt, 5_000),
+  });
+  // Without a listener ioredis reports each failed reconnect as an unhandled error event.
+  redis.on("error", () => {});
+  return redis;
+}
+
+/**
+ * Resolves once the connection is ready (at once if it is). Rejects at once while Redis is known to be down
+ * (reconnecting), or on the next connection error, or after `timeoutMs`.
+ */
+export function whenReady(redis: Redis, timeoutMs: number): Promise<void> {
+  if (redis.status === "ready") return Promise.resolve();
+  if (redis.status !== "connecting" && redis.status !== "connect" && redis.status !== "wait") {
+    return Promise.reject(new Error(`redis is ${redis.status}`));
+  }
+  return new Promise((resolve, reject) => {
+    const done = (err?: Error) => {
+      clearTimeout(timer);
+      redis.off("ready", onReady);
+      redis.off("end", onEnd);
+      redis.off("error", onEnd);
+      if (err) reject(err);
+      else resolve();
+    };
+    const onReady = () => done();
+    const onEnd = (err?: Error) => done(err ?? new Error("redis connection closed"));
+    const timer = setTimeout(() => done(new Error(`redis not ready after ${timeoutMs} ms`)), timeoutMs);
+    redis.on("ready", onReady);
+    redis.on("end", onEnd);
+    redis.on("error", onEnd);
+  });
+}

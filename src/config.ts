@@ -1,0 +1,225 @@
+/**
+ * Configuration from environment variables: one typed, frozen object. Every bad value is reported with the
+ * variable's name, and all of them at once, so a deployment is fixed in one round.
+ */
+
+export const EXAMPLE_SECRET_KEY = "change-me-to-a-random-string-of-at-least-32-bytes";
+
+export type Environment = "development" | "test" | "production";
+
+export interface DatabaseConfig {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  database: string;
+  connectionLimit: number;
+}
+
+export interface RedisConfig {
+  host: string;
+  port: number;
+  db: number;
+  password: string | undefined;
+  username: string | undefined;
+  keyPrefix: string;
+}
+
+export interface Config {
+  environment: Environment;
+  debug: boolean;
+  host: string;
+  port: number;
+  logLevel: string;
+  publicBaseUrl: string;
+  shutdownTimeoutMs: number;
+  migrateOnStart: boolean;
+  seedOnStart: boolean;
+  db: DatabaseConfig;
+  redis: RedisConfig;
+  auth: {
+    secretKey: string;
+    algorithm: "HS256";
+    accessTokenExpireMinutes: number;
+    issuer: string;
+    audience: string;
+  };
+  defaultAvatarUrl: string;
+  defaultBackgroundUrl: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+class Reader {
+  readonly problems: string[] = [];
+  constructor(private readonly env: Env) {}
+
+  raw(name: string): string | undefined {
+    const value = this.env[name];
+    return value === undefined || value.trim() === "" ? undefined : value.trim();
+  }
+
+  string(name: string, fallback: string): string {
+    return this.raw(name) ?? fallback;
+  }
+
+  int(name: string, fallback: number, min: number, max: number): number {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    if (!/^-?\d+$/.test(value)) {
+      this.problems.push(`${name}=${JSON.stringify(value)} is not an integer`);
+      return fallback;
+    }
+    const n = Number(value);
+    if (n < min || n > max) {
+      this.problems.push(`${name}=${value} is out of range (${min}..${max})`);
+      return fallback;
+    }
+    return n;
+  }
+
+  bool(name: string, fallback: boolean): boolean {
+    const value = this.raw(name)?.toLowerCase();
+    if (value === undefined) return fallback;
+    if (["1", "true", "yes", "on"].includes(value)) return true;
+    if (["0", "false", "no", "off"].includes(value)) return false;
+    this.problems.push(`${name}=${JSON.stringify(value)} is not a boolean (true/false, 1/0, yes/no, on/off)`);
+    return fallback;
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T, normalise = (s: string) => s): T {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    const normalised = normalise(value);
+    if ((allowed as readonly string[]).includes(normalised)) return normalised as T;
+    this.problems.push(`${name}=${JSON.stringify(value)} must be one of: ${allowed.join(", ")}`);
+    return fallback;
+  }
+
+  url(name: string, protocols: string[]): URL | undefined {
+    const value = this.raw(name);
+    if (value === undefined) return undefined;
+    try {
+      const url = new URL(value);
+      if (!protocols.includes(url.protocol)) {
+        this.problems.push(`${name} must use ${protocols.join(" or ")} (got ${url.protocol})`);
+        return undefined;
+      }
+      return url;
+    } catch {
+      this.problems.push(`${name} is not a valid URL`);
+      return undefined;
+    }
+  }
+}
+
+const ENVIRONMENTS = ["development", "test", "production"] as const;
+
+function databaseConfig(r: Reader): DatabaseConfig {
+  const url = r.url("DATABASE_URL", ["mysql:", "mariadb:"]);
+  const connectionLimit = r.int("DB_POOL_SIZE", 10, 1, 500);
+  if (url) {
+    const database = decodeURIComponent(url.pathname.replace(/^\//, ""));
+    if (!database) r.problems.push("DATABASE_URL names no database (mysql://user:pass@host:3306/dbname)");
+    return {
+      host: url.hostname || "127.0.0.1",
+      port: url.port ? Number(url.port) : 3306,
+      user: decodeURIComponent(url.username) || "root",
+      password: decodeURIComponent(url.password),
+      database,
+      connectionLimit,
+    };
+  }
+  return {
+    host: r.string("DB_HOST", "127.0.0.1"),
+    port: r.int("DB_PORT", 3306, 1, 65535),
+    user: r.string("DB_USER", "root"),
+    password: r.raw("DB_PASSWORD") ?? "",
+    database: r.string("DB_NAME", "coffee_shop"),
+    connectionLimit,
+  };
+}
+
+function redisConfig(r: Reader): RedisConfig {
+  const keyPrefix = r.string("REDIS_KEY_PREFIX", "coffee:");
+  const url = r.url("REDIS_URL", ["redis:"]);
+  if (url) {
+    const db = url.pathname.replace(/^\//, "");
+    if (db && !/^\d+$/.test(db)) r.problems.push(`REDIS_URL database ${JSON.stringify(db)} is not a number`);
+    return {
+      host: url.hostname || "127.0.0.1",
+      port: url.port ? Number(url.port) : 6379,
+      db: db ? Number(db) : 0,
+      username: decodeURIComponent(url.username) || undefined,
+      password: decodeURIComponent(url.password) || undefined,
+      keyPrefix,
+    };
+  }
+  return {
+    host: r.string("REDIS_HOST", "127.0.0.1"),
+    port: r.int("REDIS_PORT", 6379, 1, 65535),
+    db: r.int("REDIS_DB", 0, 0, 15),
+    username: undefined,
+    password: r.raw("REDIS_PASSWORD"),
+    keyPrefix,
+  };
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const r = new Reader(env);
+  const environment = r.oneOf("ENVIRONMENT", ENVIRONMENTS, "development", (s) => s.toLowerCase());
+  const debug = r.bool("DEBUG", false);
+  const port = r.int("PORT", 8000, 0, 65535);
+  const publicBase = r.url("PUBLIC_BASE_URL", ["http:", "https:"]);
+  const publicBaseUrl = (publicBase?.href ?? `http://localhost:${port}/`).replace(/\/?$/, "/");
+
+  const secretKey = r.raw("SECRET_KEY") ?? EXAMPLE_SECRET_KEY;
+  if (environment === "production") {
+    if (secretKey === EXAMPLE_SECRET_KEY) {
+      r.problems.push("SECRET_KEY is the example value; set a random secret in production");
+    } else if (Buffer.byteLength(secretKey) < 32) {
+      r.problems.push("SECRET_KEY is shorter than 32 bytes; production needs at least 32");
+    }
+  }
+
+  const config: Config = {
+    environment,
+    debug,
+    host: r.string("HOST", "0.0.0.0"),
+    port,
+    logLevel: r.oneOf(
+      "LOG_LEVEL",
+      ["fatal", "error", "warn", "info", "debug", "trace", "silent"],
+      debug ? "debug" : "info",
+      (s) => s.toLowerCase(),
+    ),
+    publicBaseUrl,
+    shutdownTimeoutMs: r.int("SHUTDOWN_TIMEOUT_MS", 10_000, 0, 300_000),
+    migrateOnStart: r.bool("DB_MIGRATE_ON_START", true),
+    seedOnStart: r.bool("DB_SEED_ON_START", true),
+    db: databaseConfig(r),
+    redis: redisConfig(r),
+    auth: {
+      secretKey,
+      // The legacy service read ALGORITHM; only HS256 is accepted so that a verifier can pin it.
+      algorithm: r.oneOf("ALGORITHM", ["HS256"] as const, "HS256", (s) => s.toUpperCase()),
+      accessTokenExpireMinutes: r.int("ACCESS_TOKEN_EXPIRE_MINUTES", 43_200, 1, 525_600),
+      issuer: r.string("JWT_ISSUER", "coffee-shop-api"),
+      audience: r.string("JWT_AUDIENCE", "coffee-shop-clients"),
+    },
+    defaultAvatarUrl: r.string("DEFAULT_AVATAR_URL", `${publicBaseUrl}static/images/default-avatar.png`),
+    defaultBackgroundUrl: r.string(
+      "DEFAULT_BACKGROUND_URL",
+      `${publicBaseUrl}static/images/default-background.png`,
+    ),
+  };
+  if (r.problems.length > 0) throw new ConfigError(r.problems);
+  return Object.freeze(config);
+}

@@ -1,0 +1,46 @@
+import { PrismaMariaDb } from "@prisma/adapter-mariadb";
+import * as mariadb from "mariadb";
+import type { DatabaseConfig } from "../config.js";
+import { PrismaClient } from "../generated/prisma/client.js";
+
+export type { PrismaClient };
+
+/** Connection settings shared by the app's pool and the migration runner's own connections. */
+export function connectionOptions(db: DatabaseConfig) {
+  return {
+    host: db.host,
+    port: db.port,
+    user: db.user,
+    password: db.password,
+    // Prisma reads and writes DATETIME as UTC; the raw driver must agree.
+    timezone: "Z",
+    connectTimeout: 5_000,
+  } satisfies mariadb.ConnectionConfig;
+}
+
+export interface Database {
+  prisma: PrismaClient;
+  /** The pool under Prisma, for health checks and pool metrics. */
+  pool: mariadb.Pool;
+  close(): Promise<void>;
+}
+
+export function createDatabase(db: DatabaseConfig): Database {
+  const pool = mariadb.createPool({
+    ...connectionOptions(db),
+    database: db.database,
+    connectionLimit: db.connectionLimit,
+    acquireTimeout: 10_000,
+    // Prisma sends its own prepared statements; the driver's cache would only hold memory.
+    prepareCacheLength: 0,
+  });
+  const prisma = new PrismaClient({ adapter: new PrismaMariaDb(pool, { database: db.database }) });
+  return {
+    prisma,
+    pool,
+    async close() {
+      await prisma.$disconnect();
+      await pool.end();
+    },
+  };
+}

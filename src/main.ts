@@ -1,0 +1,36 @@
+import "reflect-metadata";
+import { pino } from "pino";
+import { ConfigError, loadConfig } from "./config.js";
+import { loggerOptions } from "./observability/logger.js";
+import { startServer } from "./server.js";
+
+function configOrExit() {
+  try {
+    return loadConfig();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`${err.message}\n`);
+    process.exit(1);
+  }
+}
+
+const config = configOrExit();
+const logger = pino(loggerOptions(config));
+try {
+  const server = await startServer(config, logger);
+  let stopping = false;
+  const stop = async (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "signal received");
+    const code = await server.shutdown();
+    logger.flush();
+    process.exit(code);
+  };
+  process.on("SIGTERM", stop);
+  process.on("SIGINT", stop);
+} catch (err) {
+  logger.fatal({ err }, "failed to start");
+  logger.flush();
+  process.exit(1);
+}

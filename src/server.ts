@@ -1,0 +1,70 @@
+import type { FastifyBaseLogger, FastifyInstance } from "fastify";
+import { buildApp } from "./app.js";
+import { createRedis } from "./cache/redis.js";
+import type { Config } from "./config.js";
+import { createDatabase } from "./db/database.js";
+import { migrate } from "./db/migrate.js";
+import { describeSeedResult, isCatalogueEmpty, seed } from "./db/seed.js";
+
+export interface RunningServer {
+  app: FastifyInstance;
+  /** Drains and closes everything; resolves to the process exit code. */
+  shutdown(): Promise<number>;
+}
+
+/**
+ * Stops accepting connections and waits for in-flight requests; after `timeoutMs` the remaining connections
+ * are cut. Resolves to true when everything drained in time.
+ */
+export async function closeGracefully(
+  app: FastifyInstance,
+  timeoutMs: number,
+  logger: FastifyBaseLogger,
+): Promise<boolean> {
+  let drained = true;
+  const deadline = setTimeout(() => {
+    drained = false;
+    logger.warn({ timeoutMs }, "drain timed out; closing the remaining connections");
+    app.server.closeAllConnections();
+  }, timeoutMs);
+  try {
+    await app.close();
+  } finally {
+    clearTimeout(deadline);
+  }
+  return drained;
+}
+
+export async function startServer(config: Config, logger: FastifyBaseLogger): Promise<RunningServer> {
+  if (config.migrateOnStart) {
+    const result = await migrate(config.db, { log: (m) => logger.info(m) });
+    logger.info(
+      { applied: result.applied.length, alreadyApplied: result.alreadyApplied.length },
+      "migrations up to date",
+    );
+  }
+  const db = createDatabase(config.db);
+  if (config.seedOnStart && (await isCatalogueEmpty(db.prisma))) {
+    logger.info(describeSeedResult(await seed(db.prisma)));
+  }
+  const redis = createRedis(config.redis);
+  const app = await buildApp({ config, db, redis, logger });
+  await app.listen({ host: config.host, port: config.port });
+
+  return {
+    app,
+    async shutdown() {
+      logger.info("shutting down: draining in-flight requests");
+      let code = 0;
+      try {
+        if (!(await closeGracefully(app, config.shutdownTimeoutMs, logger))) code = 1;
+      } catch (err) {
+        logger.error({ err }, "error while closing the server");
+        code = 1;
+      }
+      await Promise.allSettled([db.close(), redis.quit()]);
+      logger.info({ code }, "stopped");
+      return code;
+    },
+  };
+}
