@@ -2,7 +2,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/", "src/generated/", "coverage/", "node_modules/", ".cluster/"] },
+  { ignores: ["dist/", "src/generated/", "tests/generated/", "coverage/", "node_modules/", ".cluster/"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

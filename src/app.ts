@@ -6,7 +6,9 @@ import type { Redis } from "ioredis";
 import type { Config } from "./config.js";
 import type { Database } from "./db/database.js";
 import { loggerOptions, requestId } from "./observability/logger.js";
+import { graphqlPlugin } from "./graphql/graphql.plugin.js";
 import { rootRoutes } from "./rest/root.routes.js";
+import { createServices, type Services } from "./services.js";
 
 export interface AppDeps {
   config: Config;
@@ -19,6 +21,7 @@ export interface AppDeps {
 declare module "fastify" {
   interface FastifyInstance {
     deps: AppDeps;
+    services: Services;
   }
 }
 
@@ -36,7 +39,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return503OnClosing: true,
     forceCloseConnections: "idle",
   });
+  const services = createServices(deps.config, deps.db);
   app.decorate("deps", deps);
+  app.decorate("services", services);
 
   app.addHook("onRequest", async (req, reply) => {
     reply.header("x-request-id", req.id);
@@ -68,5 +73,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     schemaHide: true,
   });
   await app.register(rootRoutes);
+  await app.register(graphqlPlugin, { services });
   return app;
 }

@@ -44,6 +44,8 @@ export interface Config {
     issuer: string;
     audience: string;
   };
+  /** argon2id parameters (OWASP: m=19 MiB, t=2, p=1). */
+  argon2: { memoryCost: number; timeCost: number; parallelism: number };
   defaultAvatarUrl: string;
   defaultBackgroundUrl: string;
 }
@@ -213,6 +215,11 @@ export function loadConfig(env: Env = process.env): Config {
       accessTokenExpireMinutes: r.int("ACCESS_TOKEN_EXPIRE_MINUTES", 43_200, 1, 525_600),
       issuer: r.string("JWT_ISSUER", "coffee-shop-api"),
       audience: r.string("JWT_AUDIENCE", "coffee-shop-clients"),
+    },
+    argon2: {
+      memoryCost: r.int("ARGON2_MEMORY_KIB", 19_456, 1_024, 1_048_576),
+      timeCost: r.int("ARGON2_TIME_COST", 2, 1, 20),
+      parallelism: r.int("ARGON2_PARALLELISM", 1, 1, 16),
     },
     defaultAvatarUrl: r.string("DEFAULT_AVATAR_URL", `${publicBaseUrl}static/images/default-avatar.png`),
     defaultBackgroundUrl: r.string(

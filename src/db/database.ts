@@ -25,7 +25,12 @@ export interface Database {
   close(): Promise<void>;
 }
 
-export function createDatabase(db: DatabaseConfig): Database {
+export interface DatabaseOptions {
+  /** Called for every SQL statement Prisma sends (tests count them; metrics time them). */
+  onQuery?: (sql: string, durationMs: number) => void;
+}
+
+export function createDatabase(db: DatabaseConfig, options: DatabaseOptions = {}): Database {
   const pool = mariadb.createPool({
     ...connectionOptions(db),
     database: db.database,
@@ -34,7 +39,14 @@ export function createDatabase(db: DatabaseConfig): Database {
     // Prisma sends its own prepared statements; the driver's cache would only hold memory.
     prepareCacheLength: 0,
   });
-  const prisma = new PrismaClient({ adapter: new PrismaMariaDb(pool, { database: db.database }) });
+  const adapter = new PrismaMariaDb(pool, { database: db.database });
+  const prisma = options.onQuery
+    ? new PrismaClient({ adapter, log: [{ emit: "event", level: "query" }] })
+    : new PrismaClient({ adapter });
+  if (options.onQuery) {
+    const onQuery = options.onQuery;
+    (prisma as PrismaClient<"query">).$on("query", (e) => onQuery(e.query, e.duration));
+  }
   return {
     prisma,
     pool,

@@ -3,7 +3,7 @@ import type { Redis } from "ioredis";
 import { buildApp } from "../../src/app.js";
 import { createRedis } from "../../src/cache/redis.js";
 import type { Config } from "../../src/config.js";
-import { createDatabase, type Database } from "../../src/db/database.js";
+import { createDatabase, type Database, type DatabaseOptions } from "../../src/db/database.js";
 import { testConfig } from "./env.js";
 
 export interface TestApp {
@@ -15,9 +15,12 @@ export interface TestApp {
 }
 
 /** The real app on the run's database and Redis prefix; `overrides` are environment variables. */
-export async function createTestApp(overrides: Record<string, string> = {}): Promise<TestApp> {
+export async function createTestApp(
+  overrides: Record<string, string> = {},
+  dbOptions: DatabaseOptions = {},
+): Promise<TestApp> {
   const config = testConfig(overrides);
-  const db = createDatabase(config.db);
+  const db = createDatabase(config.db, dbOptions);
   const redis = createRedis(config.redis);
   const app = await buildApp({ config, db, redis });
   return {

@@ -1,0 +1,55 @@
+/** Input rules for accounts, shared by GraphQL and the legacy routes. Each failure names its field. */
+import { InvalidInputError } from "../errors.js";
+
+const USERNAME = /^[A-Za-z0-9_]{3,32}$/;
+const PHONE = /^\+?[0-9]{5,20}$/;
+// C0/C1 control characters except tab and newline.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
+
+export function checkUsername(username: string, field = "username"): string {
+  if (!USERNAME.test(username)) {
+    throw new InvalidInputError(
+      field,
+      "username must be 3-32 characters: letters a-z, digits and underscores",
+    );
+  }
+  return username;
+}
+
+export function checkPassword(password: string, field = "password"): string {
+  if (password.length < 8 || password.length > 128) {
+    throw new InvalidInputError(field, "password must be 8-128 characters long");
+  }
+  if (!/\p{L}/u.test(password) || !/\p{N}/u.test(password)) {
+    throw new InvalidInputError(field, "password must contain at least one letter and one digit");
+  }
+  return password;
+}
+
+export function checkText(value: string, field: string, max: number): string {
+  if ([...value].length > max)
+    throw new InvalidInputError(field, `${field} must be at most ${max} characters`);
+  if (CONTROL.test(value)) throw new InvalidInputError(field, `${field} must not contain control characters`);
+  return value;
+}
+
+export function checkPhone(phone: string, field = "phone"): string {
+  if (!PHONE.test(phone)) {
+    throw new InvalidInputError(field, "phone must be 5-20 digits, optionally starting with +");
+  }
+  return phone;
+}
+
+export function checkHttpUrl(value: string, field: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== "http:" && url.protocol !== "https:") || value.length > 512) {
+    throw new InvalidInputError(field, `${field} must be an http(s) URL of at most 512 characters`);
+  }
+  return value;
+}

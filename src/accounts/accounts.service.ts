@@ -1,0 +1,129 @@
+import type { PasswordHasher } from "../auth/password.js";
+import { InvalidTokenError, type IssuedToken, type TokenService } from "../auth/tokens.js";
+import { ConflictError, InvalidInputError, UnauthenticatedError } from "../errors.js";
+import { Prisma, type PrismaClient, type User } from "../generated/prisma/client.js";
+import { checkHttpUrl, checkPassword, checkPhone, checkText, checkUsername } from "./account.rules.js";
+
+export type { User };
+
+export interface RegisterInput {
+  username: string;
+  password: string;
+  nickName?: string | null;
+  phone?: string | null;
+}
+
+export interface ProfileUpdate {
+  nickName?: string | null;
+  phone?: string | null;
+  avatarUrl?: string | null;
+  backgroundUrl?: string | null;
+  bio?: string | null;
+}
+
+export interface Session extends IssuedToken {
+  user: User;
+}
+
+export const WRONG_CREDENTIALS = "wrong username or password";
+
+function isUniqueViolation(err: unknown): boolean {
+  return err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2002";
+}
+
+/** Registration, login, profile and token checks. Knows nothing about HTTP or GraphQL. */
+export class AccountsService {
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly passwords: PasswordHasher,
+    private readonly tokens: TokenService,
+  ) {}
+
+  async register(input: RegisterInput): Promise<Session> {
+    const username = checkUsername(input.username);
+    checkPassword(input.password);
+    const nickName = checkText(input.nickName ?? "", "nickName", 64);
+    const phone = input.phone == null || input.phone === "" ? null : checkPhone(input.phone);
+    const passwordHash = await this.passwords.hash(input.password);
+    try {
+      // The unique index decides races between concurrent registrations of one name.
+      const user = await this.prisma.user.create({ data: { username, passwordHash, nickName, phone } });
+      return { user, ...(await this.tokens.issue(user.id, user.tokenVersion)) };
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new ConflictError("username is already taken");
+      throw err;
+    }
+  }
+
+  /** One answer for an unknown user and a wrong password, after the same hashing work. */
+  async login(username: string, password: string): Promise<Session> {
+    const user = USERNAME_SHAPE.test(username)
+      ? await this.prisma.user.findUnique({ where: { username } })
+      : null;
+    if (!(await this.passwords.verify(user?.passwordHash, password)) || !user) {
+      throw new UnauthenticatedError(WRONG_CREDENTIALS);
+    }
+    if (this.passwords.needsRehash(user.passwordHash)) {
+      await this.prisma.user.update({
+        where: { id: user.id },
+        data: { passwordHash: await this.passwords.hash(password) },
+      });
+    }
+    return { user, ...(await this.tokens.issue(user.id, user.tokenVersion)) };
+  }
+
+  findById(id: number): Promise<User | null> {
+    return this.prisma.user.findUnique({ where: { id } });
+  }
+
+  /**
+   * The user a bearer token stands for. Throws UnauthenticatedError for a bad, expired or revoked token and
+   * for a user that no longer exists. `load` lets the caller batch or cache the user lookup.
+   */
+  async authenticate(token: string, load: (id: number) => Promise<User | null> = (id) => this.findById(id)) {
+    let claims;
+    try {
+      claims = await this.tokens.verify(token);
+    } catch (err) {
+      if (err instanceof InvalidTokenError) throw new UnauthenticatedError("invalid or expired token");
+      throw err;
+    }
+    const user = await load(claims.userId);
+    if (!user || user.tokenVersion !== claims.tokenVersion) {
+      throw new UnauthenticatedError("invalid or expired token");
+    }
+    return { user, claims };
+  }
+
+  async updateProfile(userId: number, update: ProfileUpdate): Promise<User> {
+    const data: Prisma.UserUpdateInput = {};
+    if (update.nickName != null) data.nickName = checkText(update.nickName, "nickName", 64);
+    if (update.bio != null) data.bio = checkText(update.bio, "bio", 500);
+    if (update.phone !== undefined) data.phone = update.phone ? checkPhone(update.phone) : null;
+    if (update.avatarUrl !== undefined) {
+      data.avatarUrl = update.avatarUrl ? checkHttpUrl(update.avatarUrl, "avatarUrl") : null;
+    }
+    if (update.backgroundUrl !== undefined) {
+      data.backgroundUrl = update.backgroundUrl ? checkHttpUrl(update.backgroundUrl, "backgroundUrl") : null;
+    }
+    return this.prisma.user.update({ where: { id: userId }, data });
+  }
+
+  /** Changes the password and revokes every token issued before; returns a fresh session. */
+  async changePassword(userId: number, currentPassword: string, newPassword: string): Promise<Session> {
+    const user = await this.prisma.user.findUnique({ where: { id: userId } });
+    if (!user) throw new UnauthenticatedError("invalid or expired token");
+    if (!(await this.passwords.verify(user.passwordHash, currentPassword))) {
+      throw new InvalidInputError("currentPassword", "current password is wrong");
+    }
+    checkPassword(newPassword, "newPassword");
+    const updated = await this.prisma.user.update({
+      where: { id: userId },
+      data: { passwordHash: await this.passwords.hash(newPassword), tokenVersion: { increment: 1 } },
+    });
+    return { user: updated, ...(await this.tokens.issue(updated.id, updated.tokenVersion)) };
+  }
+}
+
+// Names that can never exist skip the lookup but not the hashing work.
+const USERNAME_SHAPE = /^[A-Za-z0-9_]{1,64}$/;

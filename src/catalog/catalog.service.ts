@@ -1,0 +1,155 @@
+import { InvalidInputError } from "../errors.js";
+import type { Category, Product, ProductOption, Promotion } from "../generated/prisma/client.js";
+import type { OptionKind } from "../generated/prisma/enums.js";
+import type { PrismaClient } from "../generated/prisma/client.js";
+
+export type { Category, Product, ProductOption, Promotion };
+
+export const OPTION_KINDS: readonly OptionKind[] = ["TEMPERATURE", "SUGAR", "MILK", "CREAM"];
+
+/** A product's option of one kind with its choices, in display order. */
+export interface OptionGroup {
+  kind: OptionKind;
+  label: string;
+  choices: ProductOption[];
+}
+
+export interface ProductFilter {
+  categoryType?: string | null;
+  hot?: boolean | null;
+  search?: string | null;
+}
+
+export interface ProductPage {
+  items: Product[];
+  totalCount: number;
+  hasNextPage: boolean;
+}
+
+export const MAX_PAGE_SIZE = 100;
+
+const CURSOR_PREFIX = "product:";
+
+export function encodeCursor(product: Pick<Product, "id">): string {
+  return Buffer.from(`${CURSOR_PREFIX}${product.id}`).toString("base64url");
+}
+
+export function decodeCursor(cursor: string, field = "after"): number {
+  const decoded = Buffer.from(cursor, "base64url").toString();
+  const id = Number(decoded.slice(CURSOR_PREFIX.length));
+  if (!decoded.startsWith(CURSOR_PREFIX) || !Number.isSafeInteger(id) || id < 0) {
+    throw new InvalidInputError(field, `${field} is not a valid cursor`);
+  }
+  return id;
+}
+
+/** Groups option rows by kind (kinds in TEMPERATURE, SUGAR, MILK, CREAM order; choices by sort order). */
+export function groupOptions(rows: ProductOption[]): OptionGroup[] {
+  return OPTION_KINDS.flatMap((kind) => {
+    const choices = rows
+      .filter((r) => r.kind === kind)
+      .sort((a, b) => a.sortOrder - b.sortOrder || a.id - b.id);
+    return choices.length > 0 ? [{ kind, label: choices[0].label, choices }] : [];
+  });
+}
+
+/** Prisma's `contains` passes LIKE wildcards through on MySQL; a search for "%" must match a literal %. */
+function likeLiteral(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+function groupBy<T, K>(keys: readonly K[], rows: T[], keyOf: (row: T) => K): T[][] {
+  const map = new Map<K, T[]>(keys.map((k) => [k, []]));
+  for (const row of rows) map.get(keyOf(row))?.push(row);
+  return keys.map((k) => map.get(k)!);
+}
+
+/**
+ * Public catalogue reads. Batch methods take many ids and answer in the same order, one SQL statement each,
+ * so per-request DataLoaders keep a menu query at a constant number of statements.
+ */
+export class CatalogService {
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly publicBaseUrl: string,
+  ) {}
+
+  /** An absolute URL for a stored image path (absolute URLs pass through). */
+  assetUrl(path: string): string {
+    return /^https?:\/\//i.test(path) ? path : new URL(path.replace(/^\/+/, ""), this.publicBaseUrl).href;
+  }
+
+  categories(): Promise<Category[]> {
+    return this.prisma.category.findMany({ orderBy: [{ sortOrder: "asc" }, { id: "asc" }] });
+  }
+
+  /** Matches case-insensitively (the column's collation). */
+  categoryByType(type: string): Promise<Category | null> {
+    return this.prisma.category.findUnique({ where: { type } });
+  }
+
+  async categoriesByIds(ids: readonly number[]): Promise<(Category | null)[]> {
+    const rows = await this.prisma.category.findMany({ where: { id: { in: [...ids] } } });
+    const byId = new Map(rows.map((c) => [c.id, c]));
+    return ids.map((id) => byId.get(id) ?? null);
+  }
+
+  async productsByCategoryIds(categoryIds: readonly number[]): Promise<Product[][]> {
+    const rows = await this.prisma.product.findMany({
+      where: { categoryId: { in: [...categoryIds] } },
+      orderBy: { id: "asc" },
+    });
+    return groupBy(categoryIds, rows, (p) => p.categoryId);
+  }
+
+  async optionsByProductIds(productIds: readonly number[]): Promise<ProductOption[][]> {
+    const rows = await this.prisma.productOption.findMany({
+      where: { productId: { in: [...productIds] } },
+      orderBy: [{ productId: "asc" }, { sortOrder: "asc" }, { id: "asc" }],
+    });
+    return groupBy(productIds, rows, (o) => o.productId);
+  }
+
+  productByPid(pid: string): Promise<Product | null> {
+    return this.prisma.product.findUnique({ where: { pid } });
+  }
+
+  async productsPage(filter: ProductFilter, first: number, after?: string | null): Promise<ProductPage> {
+    if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) {
+      throw new InvalidInputError("first", `first must be between 1 and ${MAX_PAGE_SIZE}`);
+    }
+    const search = filter.search?.trim();
+    if (search && search.length > 64)
+      throw new InvalidInputError("filter.search", "search must be at most 64 characters");
+    const where = {
+      ...(filter.categoryType ? { category: { type: filter.categoryType } } : {}),
+      ...(filter.hot != null ? { isHot: filter.hot } : {}),
+      ...(search
+        ? { OR: [{ name: { contains: likeLiteral(search) } }, { enName: { contains: likeLiteral(search) } }] }
+        : {}),
+    };
+    const afterId = after ? decodeCursor(after) : 0;
+    const [totalCount, rows] = await Promise.all([
+      this.prisma.product.count({ where }),
+      this.prisma.product.findMany({
+        where: { ...where, id: { gt: afterId } },
+        orderBy: { id: "asc" },
+        take: first + 1,
+      }),
+    ]);
+    return { items: rows.slice(0, first), totalCount, hasNextPage: rows.length > first };
+  }
+
+  /** Promotions whose active window contains `now`, by sort order. */
+  promotions(now = new Date()): Promise<Promotion[]> {
+    return this.prisma.promotion.findMany({
+      where: {
+        AND: [
+          { OR: [{ startsAt: null }, { startsAt: { lte: now } }] },
+          { OR: [{ endsAt: null }, { endsAt: { gt: now } }] },
+        ],
+      },
+      orderBy: [{ sortOrder: "asc" }, { id: "asc" }],
+    });
+  }
+}

@@ -1,0 +1,54 @@
+import { URLResolver } from "graphql-scalars";
+import { Arg, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from "type-graphql";
+import type { Session, User as UserRow } from "../../accounts/accounts.service.js";
+import type { GraphQLContext } from "../context.js";
+import { ChangePasswordInput, LoginInput, RegisterInput, UpdateMeInput } from "./account.inputs.js";
+import { AuthPayload, User } from "./user.type.js";
+
+function payload(session: Session) {
+  return { token: session.token, expiresAt: session.expiresAt, user: session.user };
+}
+
+@Resolver(() => User)
+export class AccountResolver {
+  @Query(() => User, { nullable: true, description: "The signed-in user; null when anonymous." })
+  me(@Ctx() ctx: GraphQLContext): Promise<UserRow | null> {
+    return ctx.viewer();
+  }
+
+  @Mutation(() => AuthPayload, { description: "Creates an account and signs it in." })
+  async register(@Arg("input") input: RegisterInput, @Ctx() ctx: GraphQLContext) {
+    return payload(await ctx.services.accounts.register(input));
+  }
+
+  @Mutation(() => AuthPayload, {
+    description: "Signs in; one error for an unknown user and a wrong password.",
+  })
+  async login(@Arg("input") input: LoginInput, @Ctx() ctx: GraphQLContext) {
+    return payload(await ctx.services.accounts.login(input.username, input.password));
+  }
+
+  @Mutation(() => User, { description: "Changes the signed-in user's profile." })
+  async updateMe(@Arg("input") input: UpdateMeInput, @Ctx() ctx: GraphQLContext): Promise<UserRow> {
+    const viewer = await ctx.requireViewer();
+    return ctx.services.accounts.updateProfile(viewer.id, input);
+  }
+
+  @Mutation(() => AuthPayload, { description: "Changes the password, revoking every earlier token." })
+  async changePassword(@Arg("input") input: ChangePasswordInput, @Ctx() ctx: GraphQLContext) {
+    const viewer = await ctx.requireViewer();
+    return payload(
+      await ctx.services.accounts.changePassword(viewer.id, input.currentPassword, input.newPassword),
+    );
+  }
+
+  @FieldResolver(() => URLResolver)
+  avatarUrl(@Root() user: UserRow, @Ctx() ctx: GraphQLContext): string {
+    return user.avatarUrl || ctx.config.defaultAvatarUrl;
+  }
+
+  @FieldResolver(() => URLResolver)
+  backgroundUrl(@Root() user: UserRow, @Ctx() ctx: GraphQLContext): string {
+    return user.backgroundUrl || ctx.config.defaultBackgroundUrl;
+  }
+}

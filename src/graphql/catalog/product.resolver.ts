@@ -1,0 +1,64 @@
+import { URLResolver } from "graphql-scalars";
+import { Arg, Ctx, FieldResolver, Int, Query, Resolver, Root } from "type-graphql";
+import {
+  type Category as CategoryRow,
+  encodeCursor,
+  groupOptions,
+  type OptionGroup,
+  type Product as ProductRow,
+} from "../../catalog/catalog.service.js";
+import type { GraphQLContext } from "../context.js";
+import { Category } from "./category.type.js";
+import { ProductConnection, ProductFilterInput } from "./product-connection.type.js";
+import { ProductOption } from "./product-option.type.js";
+import { Product } from "./product.type.js";
+
+@Resolver(() => Product)
+export class ProductResolver {
+  @Query(() => ProductConnection, { description: "Products page by page (first: 1-100, default 20)." })
+  async products(
+    @Ctx() ctx: GraphQLContext,
+    @Arg("filter", () => ProductFilterInput, { nullable: true }) filter?: ProductFilterInput,
+    @Arg("first", () => Int, { nullable: true, defaultValue: 20 }) first?: number | null,
+    @Arg("after", () => String, { nullable: true, description: "endCursor of the previous page." })
+    after?: string | null,
+  ) {
+    const page = await ctx.services.catalog.productsPage(filter ?? {}, first ?? 20, after);
+    const edges = page.items.map((node) => ({ cursor: encodeCursor(node), node }));
+    return {
+      edges,
+      totalCount: page.totalCount,
+      pageInfo: {
+        hasNextPage: page.hasNextPage,
+        hasPreviousPage: Boolean(after),
+        startCursor: edges[0]?.cursor ?? null,
+        endCursor: edges.at(-1)?.cursor ?? null,
+      },
+    };
+  }
+
+  @Query(() => Product, { nullable: true, description: "One product by pid." })
+  product(@Arg("pid") pid: string, @Ctx() ctx: GraphQLContext): Promise<ProductRow | null> {
+    return ctx.services.catalog.productByPid(pid);
+  }
+
+  @FieldResolver(() => URLResolver)
+  smallImage(@Root() product: ProductRow, @Ctx() ctx: GraphQLContext): string {
+    return ctx.services.catalog.assetUrl(product.smallImage);
+  }
+
+  @FieldResolver(() => URLResolver)
+  largeImage(@Root() product: ProductRow, @Ctx() ctx: GraphQLContext): string {
+    return ctx.services.catalog.assetUrl(product.largeImage);
+  }
+
+  @FieldResolver(() => Category)
+  async category(@Root() product: ProductRow, @Ctx() ctx: GraphQLContext): Promise<CategoryRow> {
+    return (await ctx.loaders.categoryById.load(product.categoryId))!;
+  }
+
+  @FieldResolver(() => [ProductOption], { description: "Options by kind: temperature, sugar, milk, cream." })
+  async options(@Root() product: ProductRow, @Ctx() ctx: GraphQLContext): Promise<OptionGroup[]> {
+    return groupOptions(await ctx.loaders.optionsByProductId.load(product.id));
+  }
+}

@@ -1,0 +1,18 @@
+import { Ctx, FieldResolver, Query, Resolver, Root } from "type-graphql";
+import type { Promotion as PromotionRow } from "../../catalog/catalog.service.js";
+import type { GraphQLContext } from "../context.js";
+import { Promotion } from "./promotion.type.js";
+import { URLResolver } from "graphql-scalars";
+
+@Resolver(() => Promotion)
+export class PromotionResolver {
+  @Query(() => [Promotion], { description: "Active promotions, in display order." })
+  promotions(@Ctx() ctx: GraphQLContext): Promise<PromotionRow[]> {
+    return ctx.services.catalog.promotions();
+  }
+
+  @FieldResolver(() => URLResolver)
+  imageUrl(@Root() promotion: PromotionRow, @Ctx() ctx: GraphQLContext): string {
+    return ctx.services.catalog.assetUrl(promotion.imageUrl);
+  }
+}

@@ -1,0 +1,44 @@
+import type { FastifyRequest } from "fastify";
+import type { User } from "../accounts/accounts.service.js";
+import { bearerToken } from "../auth/bearer.js";
+import type { Config } from "../config.js";
+import { UnauthenticatedError } from "../errors.js";
+import type { Services } from "../services.js";
+import { createLoaders, type Loaders } from "./loaders.js";
+
+export interface GraphQLContext {
+  config: Config;
+  services: Services;
+  loaders: Loaders;
+  request: FastifyRequest;
+  /** The signed-in user, null when anonymous; rejects with UNAUTHENTICATED for a bad or revoked token. */
+  viewer(): Promise<User | null>;
+  /** The signed-in user, or UNAUTHENTICATED. */
+  requireViewer(): Promise<User>;
+}
+
+export function createContext(config: Config, services: Services, request: FastifyRequest): GraphQLContext {
+  const loaders = createLoaders(services);
+  let viewer: Promise<User | null> | undefined;
+  const context: GraphQLContext = {
+    config,
+    services,
+    loaders,
+    request,
+    viewer() {
+      viewer ??= (async () => {
+        const token = bearerToken(request.headers.authorization);
+        if (token === undefined) return null;
+        const { user } = await services.accounts.authenticate(token, (id) => loaders.userById.load(id));
+        return user;
+      })();
+      return viewer;
+    },
+    async requireViewer() {
+      const user = await context.viewer();
+      if (!user) throw new UnauthenticatedError("sign in first: send Authorization: Bearer <token>");
+      return user;
+    },
+  };
+  return context;
+}

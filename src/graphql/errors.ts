@@ -1,0 +1,39 @@
+import { unwrapResolverError } from "@apollo/server/errors";
+import type { GraphQLFormattedError } from "graphql";
+import type { FastifyBaseLogger } from "fastify";
+import { DomainError, InvalidInputError, RateLimitedError } from "../errors.js";
+
+/**
+ * Maps domain errors to `extensions.code` once for the whole API. Errors from Apollo and graphql-js
+ * (parse, validation, variable coercion) keep their codes; anything else becomes a generic
+ * INTERNAL_SERVER_ERROR whose details only reach the log.
+ */
+export function createFormatError(logger: FastifyBaseLogger, exposeStacktraces: boolean) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const original = unwrapResolverError(error);
+    if (original instanceof DomainError) {
+      const extensions: Record<string, unknown> = { code: original.code };
+      if (original instanceof InvalidInputError) extensions.field = original.field;
+      if (original instanceof RateLimitedError) extensions.retryAfterSeconds = original.retryAfterSeconds;
+      return { message: original.message, locations: formatted.locations, path: formatted.path, extensions };
+    }
+    const code = formatted.extensions?.code;
+    if (code && code !== "INTERNAL_SERVER_ERROR") {
+      if (exposeStacktraces) return formatted;
+      const { stacktrace: _ignored, ...extensions } = formatted.extensions ?? {};
+      return { ...formatted, extensions };
+    }
+    logger.error({ err: original }, "unexpected GraphQL error");
+    return {
+      message: "Internal server error",
+      locations: formatted.locations,
+      path: formatted.path,
+      extensions: {
+        code: "INTERNAL_SERVER_ERROR",
+        ...(exposeStacktraces && formatted.extensions?.stacktrace
+          ? { stacktrace: formatted.extensions.stacktrace }
+          : {}),
+      },
+    };
+  };
+}

@@ -1,0 +1,74 @@
+import { ApolloServer } from "@apollo/server";
+import { ApolloServerPluginDisableSuggestions } from "@apollo/server/plugin/disableSuggestions";
+import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
+import { ApolloServerPluginLandingPageLocalDefault } from "@apollo/server/plugin/landingPage/default";
+import fastifyApollo from "@as-integrations/fastify";
+import fastifyStatic from "@fastify/static";
+import { getDistDirectory, renderAltair } from "altair-static";
+import type { FastifyPluginAsync } from "fastify";
+import type { Services } from "../services.js";
+import { createContext, type GraphQLContext } from "./context.js";
+import { createFormatError } from "./errors.js";
+import { buildGraphQLSchema } from "./schema.js";
+
+export interface GraphQLPluginOptions {
+  services: Services;
+}
+
+const ALTAIR_PATH = "/altair/";
+
+/**
+ * Apollo Server at /graphql (GET and POST). Development: Apollo Sandbox as the landing page (needs internet)
+ * and an offline IDE (Altair, served from npm) at /altair/. Production: no landing page, no introspection,
+ * no "did you mean" suggestions.
+ */
+export const graphqlPlugin: FastifyPluginAsync<GraphQLPluginOptions> = async (app, { services }) => {
+  const { config } = app.deps;
+  const production = config.environment === "production";
+  const apollo = new ApolloServer<GraphQLContext>({
+    schema: await buildGraphQLSchema(),
+    introspection: !production,
+    csrfPrevention: true,
+    allowBatchedHttpRequests: false,
+    // The process's own shutdown (src/server.ts) drains HTTP and then stops Apollo through onClose.
+    stopOnTerminationSignals: false,
+    includeStacktraceInErrorResponses: config.environment === "development",
+    formatError: createFormatError(app.log, config.environment === "development"),
+    plugins: [
+      production
+        ? ApolloServerPluginLandingPageDisabled()
+        : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
+      ...(production ? [ApolloServerPluginDisableSuggestions()] : []),
+    ],
+  });
+  await apollo.start();
+  app.addHook("onClose", () => apollo.stop());
+
+  await app.register(fastifyApollo(apollo), {
+    path: "/graphql",
+    method: ["GET", "POST"],
+    context: async (request) => createContext(config, services, request),
+  });
+
+  if (!production) {
+    await app.register(async (ide) => {
+      await ide.register(fastifyStatic, {
+        root: getDistDirectory(),
+        prefix: ALTAIR_PATH,
+        index: false,
+        schemaHide: true,
+        decorateReply: false,
+      });
+      ide.get(ALTAIR_PATH, { schema: { hide: true } } as object, (_req, reply) =>
+        reply.type("text/html; charset=utf-8").send(
+          renderAltair({
+            baseURL: ALTAIR_PATH,
+            endpointURL: "/graphql",
+            disableAccount: true,
+            initialQuery: "{\n  categories {\n    type\n    name\n    products { pid name price }\n  }\n}\n",
+          }),
+        ),
+      );
+    });
+  }
+};

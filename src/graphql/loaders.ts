@@ -1,0 +1,21 @@
+import DataLoader from "dataloader";
+import type { User } from "../accounts/accounts.service.js";
+import type { Category, Product, ProductOption } from "../catalog/catalog.service.js";
+import type { Services } from "../services.js";
+
+/** One set per request: batches the lookups of one GraphQL operation into one statement per kind. */
+export interface Loaders {
+  categoryById: DataLoader<number, Category | null>;
+  productsByCategoryId: DataLoader<number, Product[]>;
+  optionsByProductId: DataLoader<number, ProductOption[]>;
+  userById: DataLoader<number, User | null>;
+}
+
+export function createLoaders({ catalog, accounts }: Services): Loaders {
+  return {
+    categoryById: new DataLoader((ids) => catalog.categoriesByIds(ids)),
+    productsByCategoryId: new DataLoader((ids) => catalog.productsByCategoryIds(ids)),
+    optionsByProductId: new DataLoader((ids) => catalog.optionsByProductIds(ids)),
+    userById: new DataLoader(async (ids) => Promise.all(ids.map((id) => accounts.findById(id)))),
+  };
+}

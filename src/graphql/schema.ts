@@ -1,0 +1,25 @@
+import { DateTimeResolver } from "graphql-scalars";
+import { type GraphQLSchema, printSchema } from "graphql";
+import { buildSchema } from "type-graphql";
+import { AccountResolver } from "./accounts/account.resolver.js";
+import { CategoryResolver } from "./catalog/category.resolver.js";
+import { ProductResolver } from "./catalog/product.resolver.js";
+import { PromotionResolver } from "./catalog/promotion.resolver.js";
+
+let schema: Promise<GraphQLSchema> | undefined;
+
+/** The schema, built once per process from the decorated classes. */
+export function buildGraphQLSchema(): Promise<GraphQLSchema> {
+  schema ??= buildSchema({
+    resolvers: [CategoryResolver, ProductResolver, PromotionResolver, AccountResolver],
+    // One date scalar for the whole API; without this type-graphql adds its own DateTimeISO.
+    scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
+    validate: false,
+  });
+  return schema;
+}
+
+/** The SDL committed as schema/schema.graphql. */
+export async function printGraphQLSchema(): Promise<string> {
+  return `${printSchema(await buildGraphQLSchema())}\n`;
+}
