@@ -7,7 +7,9 @@ import type { Config } from "./config.js";
 import type { Database } from "./db/database.js";
 import { loggerOptions, requestId } from "./observability/logger.js";
 import { graphqlPlugin } from "./graphql/graphql.plugin.js";
-import { rootRoutes } from "./rest/root.routes.js";
+import { legacyErrorHandler, sendLegacy } from "./rest/legacy-errors.js";
+import { legacyPlugin } from "./rest/legacy.plugin.js";
+import { registerOpenApi } from "./rest/openapi.plugin.js";
 import { createServices, type Services } from "./services.js";
 
 export interface AppDeps {
@@ -55,16 +57,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (closing) reply.header("connection", "close");
   });
 
-  app.setNotFoundHandler((_req, reply) => reply.code(404).send({ detail: "Not Found" }));
-  app.setErrorHandler((error: { statusCode?: number; message?: string }, req, reply) => {
-    const status = error.statusCode ?? 500;
-    if (status >= 500) {
-      req.log.error({ err: error }, "request failed");
-      return reply.code(500).send({ detail: "Internal Server Error" });
-    }
-    return reply.code(status).send({ detail: error.message });
-  });
+  app.setNotFoundHandler((_req, reply) => sendLegacy(reply, 404, { detail: "Not Found" }));
+  app.setErrorHandler(legacyErrorHandler);
 
+  await registerOpenApi(app);
   await app.register(fastifyStatic, {
     root: path.resolve(IMAGES_DIR),
     prefix: "/static/images/",
@@ -72,7 +68,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     index: false,
     schemaHide: true,
   });
-  await app.register(rootRoutes);
+  await app.register(legacyPlugin);
   await app.register(graphqlPlugin, { services });
   return app;
 }

@@ -16,7 +16,7 @@ describe("GET / and GET /health", () => {
 
     const health = await current.app.inject({ method: "GET", url: "/health" });
     expect(health.statusCode).toBe(200);
-    expect(health.headers["content-type"]).toBe("application/json; charset=utf-8");
+    expect(health.headers["content-type"]).toBe("application/json");
     expect(health.body).toBe('{"status":"healthy","database":"connected","redis":"connected"}');
   });
 
