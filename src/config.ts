@@ -48,6 +48,22 @@ export interface Config {
   argon2: { memoryCost: number; timeCost: number; parallelism: number };
   defaultAvatarUrl: string;
   defaultBackgroundUrl: string;
+  cache: {
+    /** TTL of cached catalogue reads (invalidation, not expiry, keeps them fresh). */
+    ttlSeconds: number;
+    /** Whole-response cache of anonymous public GraphQL operations; 0 turns it off. */
+    responseTtlSeconds: number;
+    /** Read catalogue data through Redis at all (false: every read hits MySQL, for benchmarks). */
+    enabled: boolean;
+  };
+  /** An admin account the seed creates or promotes when both are set. */
+  admin: { username: string | undefined; password: string | undefined };
+  cdc: {
+    /** Replication server id of the CDC worker; unique among the MySQL server's replicas. */
+    serverId: number;
+    /** Port of the worker's /metrics and /health. */
+    metricsPort: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -226,7 +242,22 @@ export function loadConfig(env: Env = process.env): Config {
       "DEFAULT_BACKGROUND_URL",
       `${publicBaseUrl}static/images/default-background.png`,
     ),
+    cache: {
+      ttlSeconds: r.int("CACHE_TTL_SECONDS", 86_400, 1, 30 * 86_400),
+      responseTtlSeconds: r.int("RESPONSE_CACHE_TTL_SECONDS", 300, 0, 86_400),
+      enabled: r.bool("CACHE_ENABLED", true),
+    },
+    admin: { username: adminUsername, password: adminPassword },
+    cdc: {
+      serverId: r.int("CDC_SERVER_ID", 4_201, 1, 4_294_967_295),
+      metricsPort: r.int("CDC_METRICS_PORT", 9_465, 0, 65_535),
+    },
   };
+  const adminUsername = r.raw("ADMIN_USERNAME");
+  const adminPassword = r.raw("ADMIN_PASSWORD");
+  if ((adminUsername === undefined) !== (adminPassword === undefined)) {
+    r.problems.push("ADMIN_USERNAME and ADMIN_PASSWORD must be set together");
+  }
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return Object.freeze(config);
 }

@@ -1,0 +1,227 @@
+/**
+ * A read-through cache over Redis whose entries carry tags.
+ *
+ * - `getOrLoad` answers from Redis, or loads once (single-flight: one load per key in this process, and with a
+ *   short Redis lock one across replicas) and stores the value with its tags.
+ * - `invalidate(tags)` removes every entry carrying one of the tags (lists and empty results included), and
+ *   stamps the tags with a new invalidation number, so a load that started before the invalidation cannot
+ *   write its stale value back afterwards.
+ * - When Redis is unreachable (see RedisBreaker) reads go straight to MySQL and invalidations are skipped:
+ *   slower, never failed.
+ *
+ * Keys: `<REDIS_KEY_PREFIX>cache:v1:<cache>:<key>`; tag sets `...cache:v1:tag:<tag>`; stamps
+ * `...cache:v1:tagseq:<tag>`; the invalidation counter `...cache:v1:seq`. Bump the version when the shape of
+ * cached values changes.
+ */
+import { randomUUID } from "node:crypto";
+import type { Redis } from "ioredis";
+import { metrics } from "../observability/metrics.js";
+import type { RedisBreaker } from "./breaker.js";
+import { decode, encode } from "./codec.js";
+
+const NAMESPACE = "cache:v1:";
+const SEQ_KEY = `${NAMESPACE}seq`;
+
+// KEYS[1] entry, KEYS[2] seq; ARGV: value, ttl, seq at load start, namespace with prefix, tags...
+const STORE = `
+for i = 5, #ARGV do
+  local stamp = redis.call('GET', ARGV[4] .. 'tagseq:' .. ARGV[i])
+  if stamp and tonumber(stamp) > tonumber(ARGV[3]) then return 0 end
+end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+for i = 5, #ARGV do
+  local set = ARGV[4] .. 'tag:' .. ARGV[i]
+  redis.call('SADD', set, KEYS[1])
+  if redis.call('TTL', set) < tonumber(ARGV[2]) then redis.call('EXPIRE', set, ARGV[2]) end
+end
+return 1`;
+
+// KEYS[1] seq; ARGV: namespace with prefix, stamp ttl, tags...
+const INVALIDATE = `
+local seq = redis.call('INCR', KEYS[1])
+local removed = 0
+for i = 3, #ARGV do
+  redis.call('SET', ARGV[1] .. 'tagseq:' .. ARGV[i], seq, 'EX', ARGV[2])
+  local set = ARGV[1] .. 'tag:' .. ARGV[i]
+  local members = redis.call('SMEMBERS', set)
+  for j = 1, #members, 500 do
+    removed = removed + redis.call('DEL', unpack(members, j, math.min(j + 499, #members)))
+  end
+  redis.call('DEL', set)
+end
+return removed`;
+
+// KEYS[1] lock; ARGV[1] token
+const UNLOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+
+export interface TaggedCacheOptions {
+  redis: Redis;
+  breaker: RedisBreaker;
+  /** The Redis client's key prefix (Lua scripts build key names themselves). */
+  keyPrefix: string;
+  ttlSeconds: number;
+  /** How long one replica may hold the load lock of a key; others wait for its value up to this long. */
+  lockMs?: number;
+  /** Poll interval while waiting for another replica's load. */
+  pollMs?: number;
+}
+
+/** The tags of a loaded value (it may be null or empty: those are cached too). */
+export type TagsOf<T> = (value: T) => string[];
+
+export class TaggedCache {
+  private readonly inflight = new Map<string, Promise<unknown>>();
+  private readonly namespace: string;
+  private readonly lockMs: number;
+  private readonly pollMs: number;
+
+  constructor(private readonly options: TaggedCacheOptions) {
+    this.namespace = `${options.keyPrefix}${NAMESPACE}`;
+    this.lockMs = options.lockMs ?? 3_000;
+    this.pollMs = options.pollMs ?? 15;
+  }
+
+  /** The value of `cache`/`key`, loading it at most once at a time across this process and the replicas. */
+  getOrLoad<T>(cache: string, key: string, load: () => Promise<T>, tagsOf: TagsOf<T>): Promise<T> {
+    const entry = `${NAMESPACE}${cache}:${key}`;
+    const running = this.inflight.get(entry) as Promise<T> | undefined;
+    if (running) {
+      metrics.cacheSingleFlightWaits.inc({ cache, scope: "process" });
+      return running;
+    }
+    const promise = this.read(cache, entry, load, tagsOf).finally(() => this.inflight.delete(entry));
+    this.inflight.set(entry, promise);
+    return promise;
+  }
+
+  /**
+   * Batch form for DataLoaders: one MGET for all keys, one `loadMissing` call for the misses (in the order
+   * given), each stored under its own key and tags. Falls back to `loadMissing(all)` without Redis.
+   */
+  async getOrLoadMany<K, T>(
+    cache: string,
+    keys: readonly K[],
+    keyOf: (k: K) => string,
+    loadMissing: (missing: K[]) => Promise<T[]>,
+    tagsOf: (value: T, k: K) => string[],
+  ): Promise<T[]> {
+    if (!this.options.breaker.available()) {
+      metrics.cacheBypasses.inc({ cache }, keys.length);
+      return loadMissing([...keys]);
+    }
+    const entries = keys.map((k) => `${NAMESPACE}${cache}:${keyOf(k)}`);
+    let cached: (string | null)[];
+    let seq: string | null;
+    try {
+      [seq, ...cached] = await this.options.redis.mget(SEQ_KEY, ...entries);
+      this.options.breaker.success();
+    } catch (err) {
+      this.options.breaker.failure(err);
+      metrics.cacheBypasses.inc({ cache }, keys.length);
+      return loadMissing([...keys]);
+    }
+    const result: T[] = new Array(keys.length);
+    const missing: number[] = [];
+    cached.forEach((text, i) => {
+      if (text === null) missing.push(i);
+      else result[i] = decode<T>(text);
+    });
+    metrics.cacheHits.inc({ cache }, keys.length - missing.length);
+    if (missing.length === 0) return result;
+    metrics.cacheMisses.inc({ cache }, missing.length);
+    const loaded = await loadMissing(missing.map((i) => keys[i]));
+    missing.forEach((i, j) => (result[i] = loaded[j]));
+    await Promise.all(
+      missing.map((i, j) => this.store(entries[i], loaded[j], Number(seq ?? 0), tagsOf(loaded[j], keys[i]))),
+    );
+    return result;
+  }
+
+  /** Removes every entry carrying one of `tags`. Returns the number of entries removed. */
+  async invalidate(tags: string[], source: "api" | "cdc" = "api"): Promise<number> {
+    const unique = [...new Set(tags)];
+    if (unique.length === 0) return 0;
+    metrics.cacheInvalidations.inc({ source }, unique.length);
+    if (this.options.redis.status !== "ready") return 0;
+    try {
+      const removed = Number(
+        await this.options.redis.eval(
+          INVALIDATE,
+          1,
+          SEQ_KEY,
+          this.namespace,
+          this.options.ttlSeconds,
+          ...unique,
+        ),
+      );
+      this.options.breaker.success();
+      metrics.cacheInvalidatedKeys.inc(removed);
+      return removed;
+    } catch (err) {
+      this.options.breaker.failure(err);
+      return 0;
+    }
+  }
+
+  private async read<T>(cache: string, entry: string, load: () => Promise<T>, tagsOf: TagsOf<T>): Promise<T> {
+    const { redis, breaker } = this.options;
+    if (!breaker.available()) {
+      metrics.cacheBypasses.inc({ cache });
+      return load();
+    }
+    let seq: number;
+    try {
+      const [text, seqText] = await redis.mget(entry, SEQ_KEY);
+      breaker.success();
+      if (text !== null) {
+        metrics.cacheHits.inc({ cache });
+        return decode<T>(text);
+      }
+      seq = Number(seqText ?? 0);
+    } catch (err) {
+      breaker.failure(err);
+      metrics.cacheBypasses.inc({ cache });
+      return load();
+    }
+    metrics.cacheMisses.inc({ cache });
+
+    // Across replicas: the first to take the lock loads; the others wait for its value.
+    const lock = `${entry}:lock`;
+    const token = randomUUID();
+    const locked = await redis.set(lock, token, "PX", this.lockMs, "NX").catch(() => null);
+    if (locked !== "OK") {
+      metrics.cacheSingleFlightWaits.inc({ cache, scope: "cluster" });
+      const deadline = Date.now() + this.lockMs;
+      while (Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, this.pollMs));
+        const text = await redis.get(entry).catch(() => null);
+        if (text !== null) return decode<T>(text);
+      }
+    }
+    try {
+      const value = await load();
+      await this.store(entry, value, seq, tagsOf(value));
+      return value;
+    } finally {
+      if (locked === "OK") await redis.eval(UNLOCK, 1, lock, token).catch(() => undefined);
+    }
+  }
+
+  private async store(entry: string, value: unknown, seq: number, tags: string[]): Promise<void> {
+    try {
+      await this.options.redis.eval(
+        STORE,
+        2,
+        entry,
+        SEQ_KEY,
+        encode(value),
+        this.options.ttlSeconds,
+        seq,
+        this.namespace,
+        ...new Set(tags),
+      );
+    } catch (err) {
+      this.options.breaker.failure(err);
+    }
+  }
+}
