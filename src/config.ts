@@ -207,6 +207,12 @@ export function loadConfig(env: Env = process.env): Config {
     }
   }
 
+  const adminUsername = r.raw("ADMIN_USERNAME");
+  const adminPassword = r.raw("ADMIN_PASSWORD");
+  if ((adminUsername === undefined) !== (adminPassword === undefined)) {
+    r.problems.push("ADMIN_USERNAME and ADMIN_PASSWORD must be set together");
+  }
+
   const config: Config = {
     environment,
     debug,
@@ -253,11 +259,6 @@ export function loadConfig(env: Env = process.env): Config {
       metricsPort: r.int("CDC_METRICS_PORT", 9_465, 0, 65_535),
     },
   };
-  const adminUsername = r.raw("ADMIN_USERNAME");
-  const adminPassword = r.raw("ADMIN_PASSWORD");
-  if ((adminUsername === undefined) !== (adminPassword === undefined)) {
-    r.problems.push("ADMIN_USERNAME and ADMIN_PASSWORD must be set together");
-  }
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return Object.freeze(config);
 }
