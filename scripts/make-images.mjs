@@ -114,4 +114,6 @@ for (let i = 1; i <= 4; i++) {
   writeFileSync(new URL(`promotions/banner-${i}.png`, out), png(750, 300, banner(i * 85)));
 }
 writeFileSync(new URL("default-avatar.png", out), png(128, 128, cup(25)));
+writeFileSync(new URL("products/default-small.png", out), png(120, 120, cup(30)));
+writeFileSync(new URL("products/default-large.png", out), png(480, 480, cup(30)));
 writeFileSync(new URL("default-background.png", out), png(750, 300, banner(30)));

@@ -41,7 +41,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return503OnClosing: true,
     forceCloseConnections: "idle",
   });
-  const services = createServices(deps.config, deps.db);
+  const services = createServices(deps.config, deps.db, deps.redis, app.log);
   app.decorate("deps", deps);
   app.decorate("services", services);
 

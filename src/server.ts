@@ -4,7 +4,7 @@ import { createRedis } from "./cache/redis.js";
 import type { Config } from "./config.js";
 import { createDatabase } from "./db/database.js";
 import { migrate } from "./db/migrate.js";
-import { describeSeedResult, isCatalogueEmpty, seed } from "./db/seed.js";
+import { describeSeedResult, isCatalogueEmpty, seed, seedAdminFromConfig } from "./db/seed.js";
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -44,8 +44,10 @@ export async function startServer(config: Config, logger: FastifyBaseLogger): Pr
     );
   }
   const db = createDatabase(config.db);
-  if (config.seedOnStart && (await isCatalogueEmpty(db.prisma))) {
-    logger.info(describeSeedResult(await seed(db.prisma)));
+  if (config.seedOnStart) {
+    if (await isCatalogueEmpty(db.prisma)) logger.info(describeSeedResult(await seed(db.prisma)));
+    const admin = await seedAdminFromConfig(db.prisma, config);
+    if (admin) logger.info(admin);
   }
   const redis = createRedis(config.redis);
   const app = await buildApp({ config, db, redis, logger });

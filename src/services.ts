@@ -1,7 +1,12 @@
 import { AccountsService } from "./accounts/accounts.service.js";
 import { PasswordHasher } from "./auth/password.js";
 import { TokenService } from "./auth/tokens.js";
+import { CatalogAdminService } from "./catalog/catalog-admin.service.js";
 import { CatalogService } from "./catalog/catalog.service.js";
+import type { FastifyBaseLogger } from "fastify";
+import type { Redis } from "ioredis";
+import { RedisBreaker } from "./cache/breaker.js";
+import { TaggedCache } from "./cache/cache.js";
 import type { Config } from "./config.js";
 import type { Database } from "./db/database.js";
 
@@ -9,17 +14,35 @@ import type { Database } from "./db/database.js";
 export interface Services {
   accounts: AccountsService;
   catalog: CatalogService;
+  catalogAdmin: CatalogAdminService;
   tokens: TokenService;
   passwords: PasswordHasher;
+  cache: TaggedCache;
+  breaker: RedisBreaker;
 }
 
-export function createServices(config: Config, db: Database): Services {
+export function createServices(
+  config: Config,
+  db: Database,
+  redis: Redis,
+  logger: FastifyBaseLogger,
+): Services {
   const passwords = new PasswordHasher(config.argon2);
   const tokens = new TokenService(config.auth);
+  const breaker = new RedisBreaker(redis, logger);
+  const cache = new TaggedCache({
+    redis,
+    breaker,
+    keyPrefix: config.redis.keyPrefix,
+    ttlSeconds: config.cache.ttlSeconds,
+  });
   return {
     accounts: new AccountsService(db.prisma, passwords, tokens),
-    catalog: new CatalogService(db.prisma, config.publicBaseUrl),
+    catalog: new CatalogService(db.prisma, config.publicBaseUrl, config.cache.enabled ? cache : null),
+    catalogAdmin: new CatalogAdminService(db.prisma, cache),
     tokens,
     passwords,
+    cache,
+    breaker,
   };
 }

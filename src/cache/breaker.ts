@@ -44,7 +44,10 @@ export class RedisBreaker {
     metrics.redisCommandErrors.inc();
     this.openUntil = Date.now() + this.cooldownMs;
     this.cooldownMs = Math.min(this.cooldownMs * 2, this.maxCooldownMs);
-    this.markDown({ reason: err instanceof Error ? err.message : String(err), retryInMs: this.openUntil - Date.now() });
+    this.markDown({
+      reason: err instanceof Error ? err.message : String(err),
+      retryInMs: this.openUntil - Date.now(),
+    });
   }
 
   private markDown(details: object): void {

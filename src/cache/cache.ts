@@ -137,6 +137,46 @@ export class TaggedCache {
     return result;
   }
 
+  /**
+   * A cached value, or a miss with the invalidation number to hand back to `put`, so that a value computed
+   * after an invalidation of its tags is not stored. Null when Redis is unavailable.
+   */
+  async peek<T>(
+    cache: string,
+    key: string,
+  ): Promise<{ hit: true; value: T } | { hit: false; seq: number } | null> {
+    const { redis, breaker } = this.options;
+    if (!breaker.available()) {
+      metrics.cacheBypasses.inc({ cache });
+      return null;
+    }
+    try {
+      const [text, seq] = await redis.mget(`${NAMESPACE}${cache}:${key}`, SEQ_KEY);
+      breaker.success();
+      if (text === null) {
+        metrics.cacheMisses.inc({ cache });
+        return { hit: false, seq: Number(seq ?? 0) };
+      }
+      metrics.cacheHits.inc({ cache });
+      return { hit: true, value: decode<T>(text) };
+    } catch (err) {
+      breaker.failure(err);
+      return null;
+    }
+  }
+
+  /** Stores a value computed after `peek` missed (with that miss's `seq`). */
+  put(
+    cache: string,
+    key: string,
+    value: unknown,
+    tags: string[],
+    seq: number,
+    ttlSeconds?: number,
+  ): Promise<void> {
+    return this.store(`${NAMESPACE}${cache}:${key}`, value, seq, tags, ttlSeconds);
+  }
+
   /** Removes every entry carrying one of `tags`. Returns the number of entries removed. */
   async invalidate(tags: string[], source: "api" | "cdc" = "api"): Promise<number> {
     const unique = [...new Set(tags)];
@@ -207,7 +247,7 @@ export class TaggedCache {
     }
   }
 
-  private async store(entry: string, value: unknown, seq: number, tags: string[]): Promise<void> {
+  private async store(entry: string, value: unknown, seq: number, tags: string[], ttlSeconds?: number) {
     try {
       await this.options.redis.eval(
         STORE,
@@ -215,7 +255,7 @@ export class TaggedCache {
         entry,
         SEQ_KEY,
         encode(value),
-        this.options.ttlSeconds,
+        ttlSeconds ?? this.options.ttlSeconds,
         seq,
         this.namespace,
         ...new Set(tags),

@@ -17,7 +17,8 @@ export function decode<T>(text: string): T {
   return JSON.parse(text, (_key, v) => {
     if (v && typeof v === "object" && !Array.isArray(v)) {
       if (typeof v.$date === "string" && Object.keys(v).length === 1) return new Date(v.$date);
-      if (typeof v.$decimal === "string" && Object.keys(v).length === 1) return new Prisma.Decimal(v.$decimal);
+      if (typeof v.$decimal === "string" && Object.keys(v).length === 1)
+        return new Prisma.Decimal(v.$decimal);
     }
     return v;
   }) as T;

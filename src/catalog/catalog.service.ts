@@ -1,3 +1,5 @@
+import type { TaggedCache } from "../cache/cache.js";
+import { Tags } from "../cache/tags.js";
 import { InvalidInputError } from "../errors.js";
 import type { Category, Product, ProductOption, Promotion } from "../generated/prisma/client.js";
 import type { OptionKind } from "../generated/prisma/enums.js";
@@ -65,13 +67,15 @@ function groupBy<T, K>(keys: readonly K[], rows: T[], keyOf: (row: T) => K): T[]
 }
 
 /**
- * Public catalogue reads. Batch methods take many ids and answer in the same order, one SQL statement each,
- * so per-request DataLoaders keep a menu query at a constant number of statements.
+ * Public catalogue reads, through the tagged Redis cache when one is given (see src/cache/tags.ts for what
+ * each entry carries). Batch methods take many ids and answer in the same order with one MGET and at most
+ * one SQL statement, so per-request DataLoaders keep a menu query at a constant number of round trips.
  */
 export class CatalogService {
   constructor(
     private readonly prisma: PrismaClient,
     private readonly publicBaseUrl: string,
+    private readonly cache: TaggedCache | null,
   ) {}
 
   /** An absolute URL for a stored image path (absolute URLs pass through). */
@@ -79,39 +83,64 @@ export class CatalogService {
     return /^https?:\/\//i.test(path) ? path : new URL(path.replace(/^\/+/, ""), this.publicBaseUrl).href;
   }
 
+  /** Every category in menu order: one small cached list that the lookups below also use. */
   categories(): Promise<Category[]> {
-    return this.prisma.category.findMany({ orderBy: [{ sortOrder: "asc" }, { id: "asc" }] });
+    const load = () => this.prisma.category.findMany({ orderBy: [{ sortOrder: "asc" }, { id: "asc" }] });
+    return this.cache ? this.cache.getOrLoad("categories", "all", load, () => [Tags.categories]) : load();
   }
 
-  /** Matches case-insensitively (the column's collation). */
-  categoryByType(type: string): Promise<Category | null> {
-    return this.prisma.category.findUnique({ where: { type } });
+  /** Matches case-insensitively, like the column's collation. */
+  async categoryByType(type: string): Promise<Category | null> {
+    const wanted = type.toLowerCase();
+    return (await this.categories()).find((c) => c.type.toLowerCase() === wanted) ?? null;
   }
 
   async categoriesByIds(ids: readonly number[]): Promise<(Category | null)[]> {
-    const rows = await this.prisma.category.findMany({ where: { id: { in: [...ids] } } });
-    const byId = new Map(rows.map((c) => [c.id, c]));
+    const byId = new Map((await this.categories()).map((c) => [c.id, c]));
     return ids.map((id) => byId.get(id) ?? null);
   }
 
-  async productsByCategoryIds(categoryIds: readonly number[]): Promise<Product[][]> {
-    const rows = await this.prisma.product.findMany({
-      where: { categoryId: { in: [...categoryIds] } },
-      orderBy: { id: "asc" },
-    });
-    return groupBy(categoryIds, rows, (p) => p.categoryId);
+  /** The products of each category, by id. */
+  productsByCategoryIds(categoryIds: readonly number[]): Promise<Product[][]> {
+    const load = async (ids: readonly number[]) => {
+      const rows = await this.prisma.product.findMany({
+        where: { categoryId: { in: [...ids] } },
+        orderBy: { id: "asc" },
+      });
+      return groupBy(ids, rows, (p) => p.categoryId);
+    };
+    return this.cache
+      ? this.cache.getOrLoadMany("category-products", categoryIds, String, load, (_products, id) => [
+          Tags.products,
+          Tags.category(id),
+        ])
+      : load(categoryIds);
   }
 
-  async optionsByProductIds(productIds: readonly number[]): Promise<ProductOption[][]> {
-    const rows = await this.prisma.productOption.findMany({
-      where: { productId: { in: [...productIds] } },
-      orderBy: [{ productId: "asc" }, { sortOrder: "asc" }, { id: "asc" }],
-    });
-    return groupBy(productIds, rows, (o) => o.productId);
+  /** The option rows of each product. */
+  optionsByProductIds(productIds: readonly number[]): Promise<ProductOption[][]> {
+    const load = async (ids: readonly number[]) => {
+      const rows = await this.prisma.productOption.findMany({
+        where: { productId: { in: [...ids] } },
+        orderBy: [{ productId: "asc" }, { sortOrder: "asc" }, { id: "asc" }],
+      });
+      return groupBy(ids, rows, (o) => o.productId);
+    };
+    return this.cache
+      ? this.cache.getOrLoadMany("product-options", productIds, String, load, (_options, id) => [
+          Tags.product(id),
+        ])
+      : load(productIds);
   }
 
+  /** One product by pid (case-insensitively, like the column's collation); unknown pids are cached too. */
   productByPid(pid: string): Promise<Product | null> {
-    return this.prisma.product.findUnique({ where: { pid } });
+    const load = () => this.prisma.product.findUnique({ where: { pid } });
+    return this.cache
+      ? this.cache.getOrLoad("product", pid.toLowerCase(), load, (p) =>
+          p ? [Tags.product(p.id)] : [Tags.products],
+        )
+      : load();
   }
 
   async productsPage(filter: ProductFilter, first: number, after?: string | null): Promise<ProductPage> {
@@ -119,8 +148,9 @@ export class CatalogService {
       throw new InvalidInputError("first", `first must be between 1 and ${MAX_PAGE_SIZE}`);
     }
     const search = filter.search?.trim();
-    if (search && search.length > 64)
+    if (search && search.length > 64) {
       throw new InvalidInputError("filter.search", "search must be at most 64 characters");
+    }
     const where = {
       ...(filter.categoryType ? { category: { type: filter.categoryType } } : {}),
       ...(filter.hot != null ? { isHot: filter.hot } : {}),
@@ -140,16 +170,12 @@ export class CatalogService {
     return { items: rows.slice(0, first), totalCount, hasNextPage: rows.length > first };
   }
 
-  /** Promotions whose active window contains `now`, by sort order. */
-  promotions(now = new Date()): Promise<Promotion[]> {
-    return this.prisma.promotion.findMany({
-      where: {
-        AND: [
-          { OR: [{ startsAt: null }, { startsAt: { lte: now } }] },
-          { OR: [{ endsAt: null }, { endsAt: { gt: now } }] },
-        ],
-      },
-      orderBy: [{ sortOrder: "asc" }, { id: "asc" }],
-    });
+  /** Promotions whose active window contains `now`, by sort order (the cached list holds all of them). */
+  async promotions(now = new Date()): Promise<Promotion[]> {
+    const load = () => this.prisma.promotion.findMany({ orderBy: [{ sortOrder: "asc" }, { id: "asc" }] });
+    const all = this.cache
+      ? await this.cache.getOrLoad("promotions", "all", load, () => [Tags.promotions])
+      : await load();
+    return all.filter((p) => (!p.startsAt || p.startsAt <= now) && (!p.endsAt || p.endsAt > now));
   }
 }

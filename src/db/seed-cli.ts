@@ -1,11 +1,14 @@
 import { ConfigError, loadConfig } from "../config.js";
 import { createDatabase } from "./database.js";
-import { describeSeedResult, seed } from "./seed.js";
+import { describeSeedResult, seed, seedAdminFromConfig } from "./seed.js";
 
 try {
-  const db = createDatabase(loadConfig().db);
+  const config = loadConfig();
+  const db = createDatabase(config.db);
   try {
     console.log(describeSeedResult(await seed(db.prisma)));
+    const admin = await seedAdminFromConfig(db.prisma, config);
+    if (admin) console.log(admin);
   } finally {
     await db.close();
   }

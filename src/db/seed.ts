@@ -4,6 +4,8 @@
  * nothing that exists, so a second run changes nothing. A named lock keeps replicas that start together
  * from seeding twice.
  */
+import { PasswordHasher } from "../auth/password.js";
+import type { Config } from "../config.js";
 import type { PrismaClient } from "../generated/prisma/client.js";
 import { productImage, seedCategories, seedProducts, seedPromotions } from "./seed-data.js";
 
@@ -95,4 +97,35 @@ export async function seed(prisma: PrismaClient): Promise<SeedResult> {
     },
     { timeout: 60_000, maxWait: 60_000 },
   );
+}
+
+/**
+ * Creates the admin account from ADMIN_USERNAME / ADMIN_PASSWORD, or promotes an existing account of that
+ * name (its password stays as it is).
+ */
+export async function seedAdmin(
+  prisma: PrismaClient,
+  hashPassword: (password: string) => Promise<string>,
+  username: string,
+  password: string,
+): Promise<"created" | "promoted" | "unchanged"> {
+  const existing = await prisma.user.findUnique({ where: { username } });
+  if (existing) {
+    if (existing.role === "ADMIN") return "unchanged";
+    await prisma.user.update({ where: { id: existing.id }, data: { role: "ADMIN" } });
+    return "promoted";
+  }
+  await prisma.user.create({
+    data: { username, passwordHash: await hashPassword(password), nickName: "admin", role: "ADMIN" },
+  });
+  return "created";
+}
+
+/** seedAdmin with the configured account, when ADMIN_USERNAME/ADMIN_PASSWORD are set; returns a log line. */
+export async function seedAdminFromConfig(prisma: PrismaClient, config: Config): Promise<string | undefined> {
+  const { username, password } = config.admin;
+  if (!username || !password) return undefined;
+  const hasher = new PasswordHasher(config.argon2);
+  const outcome = await seedAdmin(prisma, (p) => hasher.hash(p), username, password);
+  return `seed: admin account ${username} ${outcome}`;
 }

@@ -2,7 +2,7 @@ import type { FastifyRequest } from "fastify";
 import type { User } from "../accounts/accounts.service.js";
 import { bearerToken } from "../auth/bearer.js";
 import type { Config } from "../config.js";
-import { UnauthenticatedError } from "../errors.js";
+import { ForbiddenError, UnauthenticatedError } from "../errors.js";
 import type { Services } from "../services.js";
 import { createLoaders, type Loaders } from "./loaders.js";
 
@@ -15,6 +15,8 @@ export interface GraphQLContext {
   viewer(): Promise<User | null>;
   /** The signed-in user, or UNAUTHENTICATED. */
   requireViewer(): Promise<User>;
+  /** The signed-in admin, or UNAUTHENTICATED / FORBIDDEN. */
+  requireAdmin(): Promise<User>;
 }
 
 export function createContext(config: Config, services: Services, request: FastifyRequest): GraphQLContext {
@@ -37,6 +39,11 @@ export function createContext(config: Config, services: Services, request: Fasti
     async requireViewer() {
       const user = await context.viewer();
       if (!user) throw new UnauthenticatedError("sign in first: send Authorization: Bearer <token>");
+      return user;
+    },
+    async requireAdmin() {
+      const user = await context.requireViewer();
+      if (user.role !== "ADMIN") throw new ForbiddenError("this needs an admin account");
       return user;
     },
   };

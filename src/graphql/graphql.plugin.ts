@@ -9,6 +9,7 @@ import type { FastifyPluginAsync } from "fastify";
 import type { Services } from "../services.js";
 import { createContext, type GraphQLContext } from "./context.js";
 import { createFormatError } from "./errors.js";
+import { responseCachePlugin } from "./response-cache.plugin.js";
 import { buildGraphQLSchema } from "./schema.js";
 
 export interface GraphQLPluginOptions {
@@ -39,6 +40,9 @@ export const graphqlPlugin: FastifyPluginAsync<GraphQLPluginOptions> = async (ap
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
       ...(production ? [ApolloServerPluginDisableSuggestions()] : []),
+      ...(config.cache.enabled && config.cache.responseTtlSeconds > 0
+        ? [responseCachePlugin(services.cache, config.cache.responseTtlSeconds)]
+        : []),
     ],
   });
   await apollo.start();

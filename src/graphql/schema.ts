@@ -2,6 +2,7 @@ import { DateTimeResolver } from "graphql-scalars";
 import { type GraphQLSchema, printSchema } from "graphql";
 import { buildSchema } from "type-graphql";
 import { AccountResolver } from "./accounts/account.resolver.js";
+import { AdminCatalogResolver } from "./catalog/admin.resolver.js";
 import { CategoryResolver } from "./catalog/category.resolver.js";
 import { ProductResolver } from "./catalog/product.resolver.js";
 import { PromotionResolver } from "./catalog/promotion.resolver.js";
@@ -11,7 +12,7 @@ let schema: Promise<GraphQLSchema> | undefined;
 /** The schema, built once per process from the decorated classes. */
 export function buildGraphQLSchema(): Promise<GraphQLSchema> {
   schema ??= buildSchema({
-    resolvers: [CategoryResolver, ProductResolver, PromotionResolver, AccountResolver],
+    resolvers: [CategoryResolver, ProductResolver, PromotionResolver, AccountResolver, AdminCatalogResolver],
     // One date scalar for the whole API; without this type-graphql adds its own DateTimeISO.
     scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
     validate: false,

@@ -8,7 +8,6 @@ import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
 export const registry = new Registry();
 collectDefaultMetrics({ register: registry });
 
-
 export const metrics = {
   cacheHits: new Counter({
     name: "cache_hits_total",
@@ -77,4 +76,3 @@ export const metrics = {
     registers: [registry],
   }),
 };
-

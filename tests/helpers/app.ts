@@ -4,7 +4,9 @@ import { buildApp } from "../../src/app.js";
 import { createRedis } from "../../src/cache/redis.js";
 import type { Config } from "../../src/config.js";
 import { createDatabase, type Database, type DatabaseOptions } from "../../src/db/database.js";
-import { testConfig } from "./env.js";
+import { migrate } from "../../src/db/migrate.js";
+import { seed } from "../../src/db/seed.js";
+import { scratchDatabaseName, testConfig } from "./env.js";
 
 export interface TestApp {
   app: FastifyInstance;
@@ -33,4 +35,30 @@ export async function createTestApp(
       await Promise.allSettled([db.close(), redis.quit()]);
     },
   };
+}
+
+/**
+ * The app on a database of its own (migrated and seeded) with a Redis prefix of its own: for tests that
+ * change the catalogue, which the shared run database must not see.
+ */
+export async function createScratchApp(
+  label: string,
+  overrides: Record<string, string> = {},
+  dbOptions: DatabaseOptions = {},
+): Promise<TestApp> {
+  const database = scratchDatabaseName(label);
+  await migrate({ ...testConfig().db, database });
+  const t = await createTestApp({ DB_NAME: database, ...overrides }, dbOptions);
+  await seed(t.db.prisma);
+  return t;
+}
+
+let userCounter = 0;
+
+/** Registers a fresh user (an admin when asked) and returns a token for it. */
+export async function userToken(t: TestApp, role: "CUSTOMER" | "ADMIN" = "CUSTOMER"): Promise<string> {
+  const username = `${role.toLowerCase()}_${process.pid}_${++userCounter}`;
+  const session = await t.app.services.accounts.register({ username, password: "coffee123" });
+  if (role === "ADMIN") await t.db.prisma.user.update({ where: { id: session.user.id }, data: { role } });
+  return session.token;
 }

@@ -4,16 +4,22 @@ import { inject } from "vitest";
 import { type Config, loadConfig } from "../../src/config.js";
 import { connectionOptions } from "../../src/db/database.js";
 
-/** Config for this test run: its own database and Redis prefix, quiet logs. */
+/**
+ * Config for this test run: its own database and Redis prefix, quiet logs. Another database (a scratch one)
+ * gets a Redis prefix of its own too, so caches of different databases never mix.
+ */
 export function testConfig(overrides: Record<string, string> = {}): Config {
+  const dbName = overrides.DB_NAME ?? inject("dbName");
+  const redisPrefix =
+    dbName === inject("dbName") ? inject("redisPrefix") : `${inject("redisPrefix")}${dbName}:`;
   return loadConfig({
     ...process.env,
     DATABASE_URL: "",
     REDIS_URL: "",
     ENVIRONMENT: "test",
     LOG_LEVEL: "silent",
-    DB_NAME: inject("dbName"),
-    REDIS_KEY_PREFIX: inject("redisPrefix"),
+    DB_NAME: dbName,
+    REDIS_KEY_PREFIX: redisPrefix,
     ...overrides,
   });
 }

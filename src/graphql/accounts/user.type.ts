@@ -1,5 +1,11 @@
 import { URLResolver } from "graphql-scalars";
-import { Field, Int, ObjectType } from "type-graphql";
+import { Field, Int, ObjectType, registerEnumType } from "type-graphql";
+import { Role } from "../../generated/prisma/enums.js";
+
+registerEnumType(Role, {
+  name: "Role",
+  description: "CUSTOMER, or ADMIN: may edit the catalogue and advance orders.",
+});
 
 @ObjectType({ description: "A customer account." })
 export class User {
@@ -26,6 +32,9 @@ export class User {
 
   @Field(() => Int)
   vip!: number;
+
+  @Field(() => Role)
+  role!: Role;
 
   @Field()
   createdAt!: Date;
