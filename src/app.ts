@@ -5,7 +5,9 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import type { Redis } from "ioredis";
 import type { Config } from "./config.js";
 import type { Database } from "./db/database.js";
+import { registerHttpMetrics } from "./observability/http-metrics.js";
 import { loggerOptions, requestId } from "./observability/logger.js";
+import { readyRoutes } from "./observability/ready.routes.js";
 import { graphqlPlugin } from "./graphql/graphql.plugin.js";
 import { legacyErrorHandler, sendLegacy } from "./rest/legacy-errors.js";
 import { legacyPlugin } from "./rest/legacy.plugin.js";
@@ -60,7 +62,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setNotFoundHandler((_req, reply) => sendLegacy(reply, 404, { detail: "Not Found" }));
   app.setErrorHandler(legacyErrorHandler);
 
+  registerHttpMetrics(app);
   await registerOpenApi(app);
+  await app.register(readyRoutes);
   await app.register(fastifyStatic, {
     root: path.resolve(IMAGES_DIR),
     prefix: "/static/images/",

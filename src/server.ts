@@ -45,7 +45,7 @@ export async function startServer(config: Config, logger: FastifyBaseLogger): Pr
   }
   const db = createDatabase(config.db);
   if (config.seedOnStart) {
-    if (await isCatalogueEmpty(db.prisma)) logger.info(describeSeedResult(await seed(db.prisma)));
+    if (await isCatalogueEmpty(db.prisma)) logger.info(describeSeedResult(await seed(db)));
     const admin = await seedAdminFromConfig(db.prisma, config);
     if (admin) logger.info(admin);
   }

@@ -9,6 +9,8 @@ import { RedisBreaker } from "./cache/breaker.js";
 import { TaggedCache } from "./cache/cache.js";
 import type { Config } from "./config.js";
 import type { Database } from "./db/database.js";
+import { ActivityTracker } from "./observability/activity.js";
+import { gaugeSources } from "./observability/metrics.js";
 
 /** The domain services, built once per process and shared by the GraphQL and REST adapters. */
 export interface Services {
@@ -30,6 +32,8 @@ export function createServices(
   const passwords = new PasswordHasher(config.argon2);
   const tokens = new TokenService(config.auth);
   const breaker = new RedisBreaker(redis, logger);
+  const activity = new ActivityTracker(redis, breaker);
+  gaugeSources.activeUsers = () => activity.count();
   const cache = new TaggedCache({
     redis,
     breaker,
@@ -37,7 +41,7 @@ export function createServices(
     ttlSeconds: config.cache.ttlSeconds,
   });
   return {
-    accounts: new AccountsService(db.prisma, passwords, tokens),
+    accounts: new AccountsService(db.prisma, passwords, tokens, activity),
     catalog: new CatalogService(db.prisma, config.publicBaseUrl, config.cache.enabled ? cache : null),
     catalogAdmin: new CatalogAdminService(db.prisma, cache),
     tokens,

@@ -30,7 +30,7 @@ export default async function setup(project: TestProject) {
   ensureBuild();
   await migrate(config.db);
   const db = createDatabase(config.db);
-  await seed(db.prisma);
+  await seed(db);
   await db.close();
 
   project.provide("dbName", dbName);

@@ -1,6 +1,8 @@
 import type { PasswordHasher } from "../auth/password.js";
 import { InvalidTokenError, type IssuedToken, type TokenService } from "../auth/tokens.js";
 import { ConflictError, InvalidInputError, UnauthenticatedError } from "../errors.js";
+import type { ActivityTracker } from "../observability/activity.js";
+import { metrics } from "../observability/metrics.js";
 import { Prisma, type PrismaClient, type User } from "../generated/prisma/client.js";
 import { checkHttpUrl, checkPassword, checkPhone, checkText, checkUsername } from "./account.rules.js";
 
@@ -37,6 +39,7 @@ export class AccountsService {
     private readonly prisma: PrismaClient,
     private readonly passwords: PasswordHasher,
     private readonly tokens: TokenService,
+    private readonly activity?: ActivityTracker,
   ) {}
 
   async register(input: RegisterInput): Promise<Session> {
@@ -48,6 +51,7 @@ export class AccountsService {
     try {
       // The unique index decides races between concurrent registrations of one name.
       const user = await this.prisma.user.create({ data: { username, passwordHash, nickName, phone } });
+      metrics.registrations.inc();
       return { user, ...(await this.tokens.issue(user.id, user.tokenVersion)) };
     } catch (err) {
       if (isUniqueViolation(err)) throw new ConflictError("username is already taken");
@@ -61,8 +65,10 @@ export class AccountsService {
       ? await this.prisma.user.findUnique({ where: { username } })
       : null;
     if (!(await this.passwords.verify(user?.passwordHash, password)) || !user) {
+      metrics.logins.inc({ outcome: "failure" });
       throw new UnauthenticatedError(WRONG_CREDENTIALS);
     }
+    metrics.logins.inc({ outcome: "success" });
     if (this.passwords.needsRehash(user.passwordHash)) {
       await this.prisma.user.update({
         where: { id: user.id },
@@ -92,6 +98,7 @@ export class AccountsService {
     if (!user || user.tokenVersion !== claims.tokenVersion) {
       throw new UnauthenticatedError("invalid or expired token");
     }
+    this.activity?.seen(user.id);
     return { user, claims };
   }
 

@@ -1,5 +1,6 @@
 import { Redis } from "ioredis";
 import type { RedisConfig } from "../config.js";
+import { metrics } from "../observability/metrics.js";
 
 /**
  * A Redis connection that never makes a request wait for Redis: commands fail at once while it is
@@ -22,6 +23,11 @@ export function createRedis(config: RedisConfig): Redis {
   });
   // Without a listener ioredis reports each failed reconnect as an unhandled error event.
   redis.on("error", () => {});
+  const send = redis.sendCommand.bind(redis);
+  redis.sendCommand = (command, stream) => {
+    metrics.redisCommands.inc();
+    return send(command, stream);
+  };
   return redis;
 }
 

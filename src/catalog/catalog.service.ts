@@ -1,6 +1,7 @@
 import type { TaggedCache } from "../cache/cache.js";
 import { Tags } from "../cache/tags.js";
 import { InvalidInputError } from "../errors.js";
+import { metrics } from "../observability/metrics.js";
 import type { Category, Product, ProductOption, Promotion } from "../generated/prisma/client.js";
 import type { OptionKind } from "../generated/prisma/enums.js";
 import type { PrismaClient } from "../generated/prisma/client.js";
@@ -168,6 +169,13 @@ export class CatalogService {
       }),
     ]);
     return { items: rows.slice(0, first), totalCount, hasNextPage: rows.length > first };
+  }
+
+  /** Counts a product detail view (product_views_total by category type); never fails the request. */
+  recordView(product: Product): void {
+    this.categoriesByIds([product.categoryId])
+      .then(([category]) => metrics.productViews.inc({ category: category?.type ?? "unknown" }))
+      .catch(() => undefined);
   }
 
   /** Promotions whose active window contains `now`, by sort order (the cached list holds all of them). */

@@ -2,6 +2,7 @@ import { PrismaMariaDb } from "@prisma/adapter-mariadb";
 import * as mariadb from "mariadb";
 import type { DatabaseConfig } from "../config.js";
 import { PrismaClient } from "../generated/prisma/client.js";
+import { gaugeSources, metrics } from "../observability/metrics.js";
 
 export type { PrismaClient };
 
@@ -47,8 +48,28 @@ export function createDatabase(db: DatabaseConfig, options: DatabaseOptions = {}
     const onQuery = options.onQuery;
     (prisma as PrismaClient<"query">).$on("query", (e) => onQuery(e.query, e.duration));
   }
+  // Times every operation for db_query_duration_seconds{model,action}. The extended client keeps the
+  // PrismaClient API (a query extension changes no types), hence the cast.
+  const timed = prisma.$extends({
+    query: {
+      async $allOperations({ model, operation, args, query }) {
+        const end = metrics.dbQueryDuration.startTimer({ model: model ?? "raw", action: operation });
+        try {
+          return await query(args);
+        } finally {
+          end();
+        }
+      },
+    },
+  }) as unknown as PrismaClient;
+  gaugeSources.pool = {
+    activeConnections: () => pool.activeConnections(),
+    idleConnections: () => pool.idleConnections(),
+    totalConnections: () => pool.totalConnections(),
+    limit: db.connectionLimit,
+  };
   return {
-    prisma,
+    prisma: timed,
     pool,
     async close() {
       await prisma.$disconnect();

@@ -6,7 +6,7 @@ try {
   const config = loadConfig();
   const db = createDatabase(config.db);
   try {
-    console.log(describeSeedResult(await seed(db.prisma)));
+    console.log(describeSeedResult(await seed(db)));
     const admin = await seedAdminFromConfig(db.prisma, config);
     if (admin) console.log(admin);
   } finally {

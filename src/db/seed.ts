@@ -1,12 +1,13 @@
 /**
  * Seeds the catalogue: creates every seed category, product, option choice and promotion that is missing
  * (matched by natural key: category type, product pid, (pid, kind, value), promotion image) and touches
- * nothing that exists, so a second run changes nothing. A named lock keeps replicas that start together
- * from seeding twice.
+ * nothing that exists, so a second run changes nothing. A named lock, held on a connection of its own until
+ * the seeding transaction has committed, keeps replicas that start together from seeding twice.
  */
 import { PasswordHasher } from "../auth/password.js";
 import type { Config } from "../config.js";
 import type { PrismaClient } from "../generated/prisma/client.js";
+import type { Database } from "./database.js";
 import { productImage, seedCategories, seedProducts, seedPromotions } from "./seed-data.js";
 
 export interface SeedResult {
@@ -26,74 +27,78 @@ export async function isCatalogueEmpty(prisma: PrismaClient): Promise<boolean> {
   return (await prisma.category.count()) === 0;
 }
 
-export async function seed(prisma: PrismaClient): Promise<SeedResult> {
+export async function seed({ prisma, pool }: Pick<Database, "prisma" | "pool">): Promise<SeedResult> {
+  const lock = await pool.getConnection();
+  try {
+    await lock.query("SELECT GET_LOCK(CONCAT('coffee_seed:', DATABASE()), 60)");
+    return await seedInTransaction(prisma);
+  } finally {
+    await lock.query("SELECT RELEASE_LOCK(CONCAT('coffee_seed:', DATABASE()))").catch(() => undefined);
+    await lock.release();
+  }
+}
+
+function seedInTransaction(prisma: PrismaClient): Promise<SeedResult> {
   return prisma.$transaction(
     async (tx) => {
-      await tx.$queryRaw`SELECT GET_LOCK('coffee_seed', 60)`;
-      try {
-        const created = { categories: 0, products: 0, options: 0, promotions: 0 };
+      const created = { categories: 0, products: 0, options: 0, promotions: 0 };
 
-        const haveTypes = new Set(
-          (await tx.category.findMany({ select: { type: true } })).map((c) => c.type),
+      const haveTypes = new Set((await tx.category.findMany({ select: { type: true } })).map((c) => c.type));
+      const newCategories = seedCategories.filter((c) => !haveTypes.has(c.type));
+      created.categories = (await tx.category.createMany({ data: newCategories })).count;
+      const categoryId = new Map(
+        (await tx.category.findMany({ select: { id: true, type: true } })).map((c) => [c.type, c.id]),
+      );
+
+      const havePids = new Set((await tx.product.findMany({ select: { pid: true } })).map((p) => p.pid));
+      const newProducts = seedProducts.filter((p) => !havePids.has(p.pid));
+      created.products = (
+        await tx.product.createMany({
+          data: newProducts.map((p) => ({
+            pid: p.pid,
+            categoryId: categoryId.get(p.type)!,
+            name: p.name,
+            enName: p.enName,
+            price: p.price,
+            description: p.description,
+            smallImage: productImage(p.pid, "small"),
+            largeImage: productImage(p.pid, "large"),
+            isHot: p.isHot,
+          })),
+        })
+      ).count;
+
+      const products = await tx.product.findMany({
+        where: { pid: { in: seedProducts.map((p) => p.pid) } },
+        select: { id: true, pid: true, options: { select: { kind: true, value: true } } },
+      });
+      const byPid = new Map(products.map((p) => [p.pid, p]));
+      const newOptions = seedProducts.flatMap((p) => {
+        const row = byPid.get(p.pid)!;
+        const have = new Set(row.options.map((o) => `${o.kind}:${o.value}`));
+        return p.options.flatMap((option) =>
+          option.choices
+            .map((choice, index) => ({
+              productId: row.id,
+              kind: option.kind,
+              label: option.label,
+              value: choice.value,
+              priceDelta: choice.priceDelta ?? "0",
+              isDefault: index === 0,
+              sortOrder: index,
+            }))
+            .filter((o) => !have.has(`${o.kind}:${o.value}`)),
         );
-        const newCategories = seedCategories.filter((c) => !haveTypes.has(c.type));
-        created.categories = (await tx.category.createMany({ data: newCategories })).count;
-        const categoryId = new Map(
-          (await tx.category.findMany({ select: { id: true, type: true } })).map((c) => [c.type, c.id]),
-        );
+      });
+      created.options = (await tx.productOption.createMany({ data: newOptions })).count;
 
-        const havePids = new Set((await tx.product.findMany({ select: { pid: true } })).map((p) => p.pid));
-        const newProducts = seedProducts.filter((p) => !havePids.has(p.pid));
-        created.products = (
-          await tx.product.createMany({
-            data: newProducts.map((p) => ({
-              pid: p.pid,
-              categoryId: categoryId.get(p.type)!,
-              name: p.name,
-              enName: p.enName,
-              price: p.price,
-              description: p.description,
-              smallImage: productImage(p.pid, "small"),
-              largeImage: productImage(p.pid, "large"),
-              isHot: p.isHot,
-            })),
-          })
-        ).count;
-
-        const products = await tx.product.findMany({
-          where: { pid: { in: seedProducts.map((p) => p.pid) } },
-          select: { id: true, pid: true, options: { select: { kind: true, value: true } } },
-        });
-        const byPid = new Map(products.map((p) => [p.pid, p]));
-        const newOptions = seedProducts.flatMap((p) => {
-          const row = byPid.get(p.pid)!;
-          const have = new Set(row.options.map((o) => `${o.kind}:${o.value}`));
-          return p.options.flatMap((option) =>
-            option.choices
-              .map((choice, index) => ({
-                productId: row.id,
-                kind: option.kind,
-                label: option.label,
-                value: choice.value,
-                priceDelta: choice.priceDelta ?? "0",
-                isDefault: index === 0,
-                sortOrder: index,
-              }))
-              .filter((o) => !have.has(`${o.kind}:${o.value}`)),
-          );
-        });
-        created.options = (await tx.productOption.createMany({ data: newOptions })).count;
-
-        const haveImages = new Set(
-          (await tx.promotion.findMany({ select: { imageUrl: true } })).map((p) => p.imageUrl),
-        );
-        created.promotions = (
-          await tx.promotion.createMany({ data: seedPromotions.filter((p) => !haveImages.has(p.imageUrl)) })
-        ).count;
-        return { created };
-      } finally {
-        await tx.$queryRaw`SELECT RELEASE_LOCK('coffee_seed')`;
-      }
+      const haveImages = new Set(
+        (await tx.promotion.findMany({ select: { imageUrl: true } })).map((p) => p.imageUrl),
+      );
+      created.promotions = (
+        await tx.promotion.createMany({ data: seedPromotions.filter((p) => !haveImages.has(p.imageUrl)) })
+      ).count;
+      return { created };
     },
     { timeout: 60_000, maxWait: 60_000 },
   );

@@ -9,6 +9,7 @@ import type { FastifyPluginAsync } from "fastify";
 import type { Services } from "../services.js";
 import { createContext, type GraphQLContext } from "./context.js";
 import { createFormatError } from "./errors.js";
+import { metricsPlugin } from "./metrics.plugin.js";
 import { responseCachePlugin } from "./response-cache.plugin.js";
 import { buildGraphQLSchema } from "./schema.js";
 
@@ -36,6 +37,7 @@ export const graphqlPlugin: FastifyPluginAsync<GraphQLPluginOptions> = async (ap
     includeStacktraceInErrorResponses: config.environment === "development",
     formatError: createFormatError(app.log, config.environment === "development"),
     plugins: [
+      metricsPlugin(),
       production
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),

@@ -1,6 +1,7 @@
 import type { Redis } from "ioredis";
 import { whenReady } from "../cache/redis.js";
 import type { Database } from "../db/database.js";
+import { appliedMigrationNames, readMigrations } from "../db/migrate.js";
 
 export interface HealthReport {
   healthy: boolean;
@@ -30,4 +31,45 @@ export async function checkHealth(db: Database, redis: Redis, timeoutMs = 2_000)
     redis: cache.status === "fulfilled" ? "connected" : "disconnected",
   };
   return report;
+}
+
+export interface ReadinessReport extends HealthReport {
+  ready: boolean;
+  migrations: "applied" | "pending" | "unknown";
+}
+
+let migrationNames: Promise<string[]> | undefined;
+
+/**
+ * Whether this replica should get traffic: the database answers and every migration on disk is applied.
+ * Redis is reported but not required: without it the replica serves from MySQL.
+ */
+export async function checkReadiness(
+  db: Database,
+  redis: Redis,
+  timeoutMs = 2_000,
+): Promise<ReadinessReport> {
+  migrationNames ??= readMigrations().then((files) => files.map((f) => f.name));
+  const health = await checkHealth(db, redis, timeoutMs);
+  let migrations: ReadinessReport["migrations"] = "unknown";
+  if (health.database === "connected") {
+    try {
+      const applied = new Set(
+        await withTimeout(
+          db.pool.getConnection().then(async (conn) => {
+            try {
+              return await appliedMigrationNames(conn);
+            } finally {
+              await conn.release();
+            }
+          }),
+          timeoutMs,
+        ),
+      );
+      migrations = (await migrationNames).every((name) => applied.has(name)) ? "applied" : "pending";
+    } catch {
+      migrations = "unknown";
+    }
+  }
+  return { ...health, migrations, ready: health.database === "connected" && migrations === "applied" };
 }

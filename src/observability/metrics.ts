@@ -3,12 +3,114 @@
  * the same registry and /metrics exports them all. Labels are bounded: route templates, operation names,
  * cache names, error codes; never raw URLs or user ids.
  */
-import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 
 export const registry = new Registry();
 collectDefaultMetrics({ register: registry });
 
+const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/** Sources of gauges that are read when Prometheus scrapes (the pool of this process, active users). */
+export const gaugeSources: {
+  pool?: {
+    activeConnections(): number;
+    idleConnections(): number;
+    totalConnections(): number;
+    limit: number;
+  };
+  activeUsers?: () => Promise<number>;
+} = {};
+
 export const metrics = {
+  httpRequests: new Counter({
+    name: "http_requests_total",
+    help: "HTTP requests by method, route template and status",
+    labelNames: ["method", "route", "status"] as const,
+    registers: [registry],
+  }),
+  httpDuration: new Histogram({
+    name: "http_request_duration_seconds",
+    help: "HTTP request duration by method and route template",
+    labelNames: ["method", "route"] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [registry],
+  }),
+  httpInFlight: new Gauge({
+    name: "http_requests_in_flight",
+    help: "HTTP requests being handled",
+    registers: [registry],
+  }),
+  graphqlOperations: new Counter({
+    name: "graphql_operations_total",
+    help: "GraphQL operations by operation name, type and outcome (success, error)",
+    labelNames: ["operation", "type", "outcome"] as const,
+    registers: [registry],
+  }),
+  graphqlDuration: new Histogram({
+    name: "graphql_operation_duration_seconds",
+    help: "GraphQL operation duration by operation name and type",
+    labelNames: ["operation", "type"] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [registry],
+  }),
+  graphqlErrors: new Counter({
+    name: "graphql_errors_total",
+    help: "GraphQL errors by extensions.code",
+    labelNames: ["code"] as const,
+    registers: [registry],
+  }),
+  dbQueryDuration: new Histogram({
+    name: "db_query_duration_seconds",
+    help: "Prisma operation duration by model and action",
+    labelNames: ["model", "action"] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [registry],
+  }),
+  dbPoolConnections: new Gauge({
+    name: "db_pool_connections",
+    help: "Database pool connections by state (in_use, idle, total, max)",
+    labelNames: ["state"] as const,
+    registers: [registry],
+    collect() {
+      const pool = gaugeSources.pool;
+      if (!pool) return;
+      this.set({ state: "in_use" }, pool.activeConnections());
+      this.set({ state: "idle" }, pool.idleConnections());
+      this.set({ state: "total" }, pool.totalConnections());
+      this.set({ state: "max" }, pool.limit);
+    },
+  }),
+  redisCommands: new Counter({
+    name: "redis_commands_total",
+    help: "Redis commands sent",
+    registers: [registry],
+  }),
+  productViews: new Counter({
+    name: "product_views_total",
+    help: "Product detail views (GraphQL product(pid) and the legacy detail route), by category type",
+    labelNames: ["category"] as const,
+    registers: [registry],
+  }),
+  activeUsers: new Gauge({
+    name: "active_users",
+    help: "Distinct signed-in users seen in the last 5 minutes, across all replicas (kept in Redis)",
+    registers: [registry],
+    async collect() {
+      const count = await gaugeSources.activeUsers?.().catch(() => undefined);
+      if (count !== undefined) this.set(count);
+    },
+  }),
+  registrations: new Counter({
+    name: "registrations_total",
+    help: "Accounts registered",
+    registers: [registry],
+  }),
+  logins: new Counter({
+    name: "logins_total",
+    help: "Login attempts by outcome (success, failure)",
+    labelNames: ["outcome"] as const,
+    registers: [registry],
+  }),
   cacheHits: new Counter({
     name: "cache_hits_total",
     help: "Cache reads answered from Redis, by cache",

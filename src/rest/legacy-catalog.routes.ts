@@ -68,6 +68,7 @@ export const legacyCatalogRoutes: FastifyPluginAsync = async (app) => {
     async (req, reply) => {
       const product = await catalog.productByPid(req.params.pid);
       if (!product) throw new LegacyHttpError(404, "商品不存在");
+      catalog.recordView(product);
       const [[category], [options]] = await Promise.all([
         catalog.categoriesByIds([product.categoryId]),
         catalog.optionsByProductIds([product.id]),

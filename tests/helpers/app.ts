@@ -49,7 +49,7 @@ export async function createScratchApp(
   const database = scratchDatabaseName(label);
   await migrate({ ...testConfig().db, database });
   const t = await createTestApp({ DB_NAME: database, ...overrides }, dbOptions);
-  await seed(t.db.prisma);
+  await seed(t.db);
   return t;
 }
 

@@ -17,10 +17,11 @@ async function emptyDatabase(label: string) {
 
 describe("seed", () => {
   it("loads the legacy catalogue into an empty database, then changes nothing", async () => {
-    const { prisma } = await emptyDatabase("seed");
+    const db = await emptyDatabase("seed");
+    const { prisma } = db;
     expect(await isCatalogueEmpty(prisma)).toBe(true);
 
-    const first = await seed(prisma);
+    const first = await seed(db);
     expect(first.created).toEqual({ categories: 4, products: 22, options: 85, promotions: 4 });
     expect(await isCatalogueEmpty(prisma)).toBe(false);
 
@@ -31,15 +32,16 @@ describe("seed", () => {
       promotions: await prisma.promotion.findMany({ orderBy: { id: "asc" } }),
     });
     const before = await snapshot();
-    const second = await seed(prisma);
+    const second = await seed(db);
     expect(second.created).toEqual({ categories: 0, products: 0, options: 0, promotions: 0 });
     expect(describeSeedResult(second)).toBe("seed: catalogue already complete, nothing changed");
     expect(await snapshot()).toEqual(before);
   });
 
   it("stores the contract's products, prices and option choices", async () => {
-    const { prisma } = await emptyDatabase("contract");
-    await seed(prisma);
+    const db = await emptyDatabase("contract");
+    const { prisma } = db;
+    await seed(db);
     const latte001 = await prisma.product.findUniqueOrThrow({
       where: { pid: "latte001" },
       include: { category: true, options: { orderBy: [{ kind: "asc" }, { sortOrder: "asc" }] } },
@@ -81,8 +83,9 @@ describe("seed", () => {
   });
 
   it("does not duplicate anything when several seeders run at once", async () => {
-    const { prisma } = await emptyDatabase("concurrent");
-    const results = await Promise.all([seed(prisma), seed(prisma), seed(prisma)]);
+    const db = await emptyDatabase("concurrent");
+    const { prisma } = db;
+    const results = await Promise.all([seed(db), seed(db), seed(db)]);
     expect(results.reduce((n, r) => n + r.created.promotions, 0)).toBe(4);
     expect(await prisma.promotion.count()).toBe(4);
     expect(await prisma.productOption.count()).toBe(85);

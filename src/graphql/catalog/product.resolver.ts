@@ -38,8 +38,10 @@ export class ProductResolver {
   }
 
   @Query(() => Product, { nullable: true, description: "One product by pid." })
-  product(@Arg("pid") pid: string, @Ctx() ctx: GraphQLContext): Promise<ProductRow | null> {
-    return ctx.services.catalog.productByPid(pid);
+  async product(@Arg("pid") pid: string, @Ctx() ctx: GraphQLContext): Promise<ProductRow | null> {
+    const product = await ctx.services.catalog.productByPid(pid);
+    if (product) ctx.services.catalog.recordView(product);
+    return product;
   }
 
   @FieldResolver(() => URLResolver)

@@ -1,0 +1,15 @@
+import type { FastifyPluginAsync } from "fastify";
+import { checkReadiness } from "./health.js";
+
+/** GET /ready for load balancers and orchestrators: 200 when this replica should get traffic, else 503. */
+export const readyRoutes: FastifyPluginAsync = async (app) => {
+  app.get("/ready", async (_req, reply) => {
+    const report = await checkReadiness(app.deps.db, app.deps.redis);
+    return reply.code(report.ready ? 200 : 503).send({
+      status: report.ready ? "ready" : "not ready",
+      database: report.database,
+      redis: report.redis,
+      migrations: report.migrations,
+    });
+  });
+};
