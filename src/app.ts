@@ -8,6 +8,8 @@ import type { Database } from "./db/database.js";
 import { registerHttpMetrics } from "./observability/http-metrics.js";
 import { loggerOptions, requestId } from "./observability/logger.js";
 import { readyRoutes } from "./observability/ready.routes.js";
+import { registerHttpHygiene } from "./security/http-hygiene.js";
+import { graphqlHttpErrorHandler } from "./graphql/errors.js";
 import { graphqlPlugin } from "./graphql/graphql.plugin.js";
 import { legacyErrorHandler, sendLegacy } from "./rest/legacy-errors.js";
 import { legacyPlugin } from "./rest/legacy.plugin.js";
@@ -37,9 +39,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: loggerOptions(deps.config) }),
     genReqId: requestId,
     logController: new LogController({ requestIdLogLabel: "requestId" }),
-    bodyLimit: 1024 * 1024,
+    bodyLimit: deps.config.http.bodyLimitBytes,
     connectionTimeout: 60_000,
-    requestTimeout: 30_000,
+    requestTimeout: deps.config.http.requestTimeoutMs,
+    trustProxy: deps.config.http.trustProxy,
     return503OnClosing: true,
     forceCloseConnections: "idle",
   });
@@ -60,9 +63,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   app.setNotFoundHandler((_req, reply) => sendLegacy(reply, 404, { detail: "Not Found" }));
-  app.setErrorHandler(legacyErrorHandler);
+  app.setErrorHandler((error: Error, req, reply) =>
+    req.url.startsWith("/graphql")
+      ? graphqlHttpErrorHandler(error, req, reply)
+      : legacyErrorHandler(error, req, reply),
+  );
 
   registerHttpMetrics(app);
+  await registerHttpHygiene(app, deps.config, services.limiter);
   await registerOpenApi(app);
   await app.register(readyRoutes);
   await app.register(fastifyStatic, {

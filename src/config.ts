@@ -45,7 +45,13 @@ export interface Config {
     audience: string;
   };
   /** argon2id parameters (OWASP: m=19 MiB, t=2, p=1). */
-  argon2: { memoryCost: number; timeCost: number; parallelism: number };
+  argon2: {
+    memoryCost: number;
+    timeCost: number;
+    parallelism: number;
+    maxConcurrency: number;
+    maxQueue: number;
+  };
   defaultAvatarUrl: string;
   defaultBackgroundUrl: string;
   cache: {
@@ -58,6 +64,31 @@ export interface Config {
   };
   /** An admin account the seed creates or promotes when both are set. */
   admin: { username: string | undefined; password: string | undefined };
+  http: {
+    bodyLimitBytes: number;
+    requestTimeoutMs: number;
+    /** Fastify trustProxy: false, true (any), or the addresses/CIDRs of our own proxies (nginx). */
+    trustProxy: boolean | string[];
+    /** Origins allowed by CORS; empty: no CORS headers at all. */
+    corsOrigins: string[];
+  };
+  graphqlLimits: {
+    maxDepth: number;
+    maxAliases: number;
+    maxRootFields: number;
+    maxTokens: number;
+    maxDocumentBytes: number;
+    maxCost: number;
+    /** Size of the automatic-persisted-query store per replica (LRU). */
+    apqCacheBytes: number;
+  };
+  rateLimits: {
+    windowSeconds: number;
+    requestsPerIp: number;
+    loginPerIp: number;
+    loginPerUsername: number;
+    registerPerIp: number;
+  };
   cdc: {
     /** Replication server id of the CDC worker; unique among the MySQL server's replicas. */
     serverId: number;
@@ -139,6 +170,22 @@ class Reader {
 }
 
 const ENVIRONMENTS = ["development", "test", "production"] as const;
+
+function trustProxy(r: Reader): boolean | string[] {
+  const value = r.raw("TRUST_PROXY");
+  if (value === undefined || /^(false|no|off|0)$/i.test(value)) return false;
+  if (/^(true|yes|on)$/i.test(value)) return true;
+  const list = value
+    .split(",")
+    .map((v) => v.trim())
+    .filter(Boolean);
+  const bad = list.filter((v) => !/^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(v));
+  if (bad.length > 0) {
+    r.problems.push(`TRUST_PROXY has entries that are not IP addresses or CIDRs: ${bad.join(", ")}`);
+    return false;
+  }
+  return list;
+}
 
 function databaseConfig(r: Reader): DatabaseConfig {
   const url = r.url("DATABASE_URL", ["mysql:", "mariadb:"]);
@@ -242,6 +289,8 @@ export function loadConfig(env: Env = process.env): Config {
       memoryCost: r.int("ARGON2_MEMORY_KIB", 19_456, 1_024, 1_048_576),
       timeCost: r.int("ARGON2_TIME_COST", 2, 1, 20),
       parallelism: r.int("ARGON2_PARALLELISM", 1, 1, 16),
+      maxConcurrency: r.int("ARGON2_MAX_CONCURRENCY", 4, 1, 64),
+      maxQueue: r.int("ARGON2_MAX_QUEUE", 200, 0, 100_000),
     },
     defaultAvatarUrl: r.string("DEFAULT_AVATAR_URL", `${publicBaseUrl}static/images/default-avatar.png`),
     defaultBackgroundUrl: r.string(
@@ -254,6 +303,31 @@ export function loadConfig(env: Env = process.env): Config {
       enabled: r.bool("CACHE_ENABLED", true),
     },
     admin: { username: adminUsername, password: adminPassword },
+    http: {
+      bodyLimitBytes: r.int("BODY_LIMIT_BYTES", 262_144, 1_024, 104_857_600),
+      requestTimeoutMs: r.int("REQUEST_TIMEOUT_MS", 30_000, 1_000, 600_000),
+      trustProxy: trustProxy(r),
+      corsOrigins: (r.raw("CORS_ORIGINS") ?? "")
+        .split(",")
+        .map((o) => o.trim().replace(/\/$/, ""))
+        .filter(Boolean),
+    },
+    graphqlLimits: {
+      maxDepth: r.int("GRAPHQL_MAX_DEPTH", 10, 2, 100),
+      maxAliases: r.int("GRAPHQL_MAX_ALIASES", 15, 0, 1_000),
+      maxRootFields: r.int("GRAPHQL_MAX_ROOT_FIELDS", 10, 1, 1_000),
+      maxTokens: r.int("GRAPHQL_MAX_TOKENS", 2_000, 100, 1_000_000),
+      maxDocumentBytes: r.int("GRAPHQL_MAX_DOCUMENT_BYTES", 20_000, 1_000, 10_485_760),
+      maxCost: r.int("GRAPHQL_MAX_COST", 25_000, 10, 10_000_000),
+      apqCacheBytes: r.int("GRAPHQL_APQ_CACHE_BYTES", 8_388_608, 0, 1_073_741_824),
+    },
+    rateLimits: {
+      windowSeconds: r.int("RATE_LIMIT_WINDOW_SECONDS", 60, 1, 86_400),
+      requestsPerIp: r.int("RATE_LIMIT_REQUESTS_PER_IP", 1_200, 1, 10_000_000),
+      loginPerIp: r.int("RATE_LIMIT_LOGIN_PER_IP", 30, 1, 10_000_000),
+      loginPerUsername: r.int("RATE_LIMIT_LOGIN_PER_USERNAME", 10, 1, 10_000_000),
+      registerPerIp: r.int("RATE_LIMIT_REGISTER_PER_IP", 10, 1, 10_000_000),
+    },
     cdc: {
       serverId: r.int("CDC_SERVER_ID", 4_201, 1, 4_294_967_295),
       metricsPort: r.int("CDC_METRICS_PORT", 9_465, 0, 65_535),

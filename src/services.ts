@@ -9,7 +9,10 @@ import { RedisBreaker } from "./cache/breaker.js";
 import { TaggedCache } from "./cache/cache.js";
 import type { Config } from "./config.js";
 import type { Database } from "./db/database.js";
+import { TokenDenylist } from "./auth/denylist.js";
 import { ActivityTracker } from "./observability/activity.js";
+import { AuthThrottle } from "./security/auth-throttle.js";
+import { RateLimiter } from "./security/rate-limiter.js";
 import { gaugeSources } from "./observability/metrics.js";
 
 /** The domain services, built once per process and shared by the GraphQL and REST adapters. */
@@ -20,6 +23,7 @@ export interface Services {
   tokens: TokenService;
   passwords: PasswordHasher;
   cache: TaggedCache;
+  limiter: RateLimiter;
   breaker: RedisBreaker;
 }
 
@@ -33,6 +37,7 @@ export function createServices(
   const tokens = new TokenService(config.auth);
   const breaker = new RedisBreaker(redis, logger);
   const activity = new ActivityTracker(redis, breaker);
+  const limiter = new RateLimiter(redis, breaker, logger);
   gaugeSources.activeUsers = () => activity.count();
   const cache = new TaggedCache({
     redis,
@@ -41,7 +46,15 @@ export function createServices(
     ttlSeconds: config.cache.ttlSeconds,
   });
   return {
-    accounts: new AccountsService(db.prisma, passwords, tokens, activity),
+    accounts: new AccountsService(
+      db.prisma,
+      passwords,
+      tokens,
+      new TokenDenylist(redis, breaker),
+      new AuthThrottle(limiter, config.rateLimits),
+      activity,
+    ),
+    limiter,
     catalog: new CatalogService(db.prisma, config.publicBaseUrl, config.cache.enabled ? cache : null),
     catalogAdmin: new CatalogAdminService(db.prisma, cache),
     tokens,

@@ -1,7 +1,9 @@
 import type { PasswordHasher } from "../auth/password.js";
-import { InvalidTokenError, type IssuedToken, type TokenService } from "../auth/tokens.js";
+import type { TokenDenylist } from "../auth/denylist.js";
+import { InvalidTokenError, type IssuedToken, type TokenClaims, type TokenService } from "../auth/tokens.js";
 import { ConflictError, InvalidInputError, UnauthenticatedError } from "../errors.js";
 import type { ActivityTracker } from "../observability/activity.js";
+import type { AuthThrottle } from "../security/auth-throttle.js";
 import { metrics } from "../observability/metrics.js";
 import { Prisma, type PrismaClient, type User } from "../generated/prisma/client.js";
 import { checkHttpUrl, checkPassword, checkPhone, checkText, checkUsername } from "./account.rules.js";
@@ -39,10 +41,14 @@ export class AccountsService {
     private readonly prisma: PrismaClient,
     private readonly passwords: PasswordHasher,
     private readonly tokens: TokenService,
-    private readonly activity?: ActivityTracker,
+    private readonly denylist: TokenDenylist,
+    private readonly throttle: AuthThrottle,
+    private readonly activity: ActivityTracker,
   ) {}
 
-  async register(input: RegisterInput): Promise<Session> {
+  /** `ip` is the client's address, for the per-IP registration limit. */
+  async register(input: RegisterInput, ip: string): Promise<Session> {
+    await this.throttle.register(ip);
     const username = checkUsername(input.username);
     checkPassword(input.password);
     const nickName = checkText(input.nickName ?? "", "nickName", 64);
@@ -60,7 +66,8 @@ export class AccountsService {
   }
 
   /** One answer for an unknown user and a wrong password, after the same hashing work. */
-  async login(username: string, password: string): Promise<Session> {
+  async login(username: string, password: string, ip: string): Promise<Session> {
+    await this.throttle.login(ip, username);
     const user = USERNAME_SHAPE.test(username)
       ? await this.prisma.user.findUnique({ where: { username } })
       : null;
@@ -94,11 +101,11 @@ export class AccountsService {
       if (err instanceof InvalidTokenError) throw new UnauthenticatedError("invalid or expired token");
       throw err;
     }
-    const user = await load(claims.userId);
-    if (!user || user.tokenVersion !== claims.tokenVersion) {
+    const [user, revoked] = await Promise.all([load(claims.userId), this.denylist.isRevoked(claims.jti)]);
+    if (!user || user.tokenVersion !== claims.tokenVersion || revoked) {
       throw new UnauthenticatedError("invalid or expired token");
     }
-    this.activity?.seen(user.id);
+    this.activity.seen(user.id);
     return { user, claims };
   }
 
@@ -114,6 +121,16 @@ export class AccountsService {
       data.backgroundUrl = update.backgroundUrl ? checkHttpUrl(update.backgroundUrl, "backgroundUrl") : null;
     }
     return this.prisma.user.update({ where: { id: userId }, data });
+  }
+
+  /** Revokes one token (logout on this device). */
+  logout(claims: TokenClaims): Promise<void> {
+    return this.denylist.revoke(claims.jti, claims.expiresAt);
+  }
+
+  /** Revokes every token of the user issued so far (logout everywhere). */
+  async logoutAll(userId: number): Promise<void> {
+    await this.prisma.user.update({ where: { id: userId }, data: { tokenVersion: { increment: 1 } } });
   }
 
   /** Changes the password and revokes every token issued before; returns a fresh session. */

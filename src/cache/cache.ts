@@ -177,12 +177,15 @@ export class TaggedCache {
     return this.store(`${NAMESPACE}${cache}:${key}`, value, seq, tags, ttlSeconds);
   }
 
-  /** Removes every entry carrying one of `tags`. Returns the number of entries removed. */
-  async invalidate(tags: string[], source: "api" | "cdc" = "api"): Promise<number> {
+  /**
+   * Removes every entry carrying one of `tags`. Returns the number of entries removed, or null when Redis is
+   * unusable and nothing could be invalidated (a caller that must not lose the invalidation retries later).
+   */
+  async invalidate(tags: string[], source: "api" | "cdc" = "api"): Promise<number | null> {
     const unique = [...new Set(tags)];
     if (unique.length === 0) return 0;
     metrics.cacheInvalidations.inc({ source }, unique.length);
-    if (this.options.redis.status !== "ready") return 0;
+    if (this.options.redis.status !== "ready") return null;
     try {
       const removed = Number(
         await this.options.redis.eval(
@@ -199,8 +202,30 @@ export class TaggedCache {
       return removed;
     } catch (err) {
       this.options.breaker.failure(err);
-      return 0;
+      return null;
     }
+  }
+
+  /**
+   * The tags starting with one of `prefixes` that some cached entry carries, found by scanning the tag sets
+   * (SCAN: Redis is never blocked). For table-wide changes (TRUNCATE, DDL), where the database can no longer
+   * list the ids whose entries may be stale.
+   */
+  async cachedTags(prefixes: string[]): Promise<string[]> {
+    const namespace = `${this.namespace}tag:`;
+    const escapeGlob = (text: string) => text.replace(/[*?[\]\\]/g, "\\$&");
+    const tags: string[] = [];
+    for (const prefix of prefixes) {
+      // The client's keyPrefix is neither applied to SCAN's pattern nor stripped from the keys it returns.
+      const pattern = `${escapeGlob(namespace + prefix)}*`;
+      let cursor = "0";
+      do {
+        const [next, keys] = await this.options.redis.scan(cursor, "MATCH", pattern, "COUNT", 1_000);
+        tags.push(...keys.map((key) => key.slice(namespace.length)));
+        cursor = next;
+      } while (cursor !== "0");
+    }
+    return tags;
   }
 
   private async read<T>(cache: string, entry: string, load: () => Promise<T>, tagsOf: TagsOf<T>): Promise<T> {

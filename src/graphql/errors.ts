@@ -1,6 +1,6 @@
 import { unwrapResolverError } from "@apollo/server/errors";
 import type { GraphQLFormattedError } from "graphql";
-import type { FastifyBaseLogger } from "fastify";
+import type { FastifyBaseLogger, FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { DomainError, InvalidInputError, RateLimitedError } from "../errors.js";
 
 /**
@@ -36,4 +36,28 @@ export function createFormatError(logger: FastifyBaseLogger, exposeStacktraces: 
       },
     };
   };
+}
+
+const HTTP_CODES: Record<number, string> = { 413: "PAYLOAD_TOO_LARGE", 415: "UNSUPPORTED_MEDIA_TYPE" };
+
+/**
+ * Failures on /graphql before Apollo runs (rate limit, body too large, unreadable JSON), answered in GraphQL's
+ * error shape with the fitting HTTP status.
+ */
+export function graphqlHttpErrorHandler(
+  error: FastifyError | Error,
+  req: FastifyRequest,
+  reply: FastifyReply,
+) {
+  const send = (status: number, message: string, code: string) =>
+    reply.code(status).send({ errors: [{ message, extensions: { code } }] });
+  if (error instanceof RateLimitedError) {
+    reply.header("retry-after", String(error.retryAfterSeconds));
+    return send(429, error.message, error.code);
+  }
+  const status = (error as FastifyError).statusCode;
+  if (status && status >= 400 && status < 500)
+    return send(status, error.message, HTTP_CODES[status] ?? "BAD_REQUEST");
+  req.log.error({ err: error }, "graphql request failed");
+  return send(500, "Internal server error", "INTERNAL_SERVER_ERROR");
 }

@@ -3,12 +3,14 @@ import { ApolloServerPluginDisableSuggestions } from "@apollo/server/plugin/disa
 import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
 import { ApolloServerPluginLandingPageLocalDefault } from "@apollo/server/plugin/landingPage/default";
 import fastifyApollo from "@as-integrations/fastify";
+import { InMemoryLRUCache } from "@apollo/utils.keyvaluecache";
 import fastifyStatic from "@fastify/static";
 import { getDistDirectory, renderAltair } from "altair-static";
 import type { FastifyPluginAsync } from "fastify";
 import type { Services } from "../services.js";
 import { createContext, type GraphQLContext } from "./context.js";
 import { createFormatError } from "./errors.js";
+import { limitRules } from "./limits.js";
 import { metricsPlugin } from "./metrics.plugin.js";
 import { responseCachePlugin } from "./response-cache.plugin.js";
 import { buildGraphQLSchema } from "./schema.js";
@@ -27,11 +29,16 @@ const ALTAIR_PATH = "/altair/";
 export const graphqlPlugin: FastifyPluginAsync<GraphQLPluginOptions> = async (app, { services }) => {
   const { config } = app.deps;
   const production = config.environment === "production";
+  const limits = config.graphqlLimits;
   const apollo = new ApolloServer<GraphQLContext>({
     schema: await buildGraphQLSchema(),
     introspection: !production,
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
+    validationRules: limitRules(limits),
+    parseOptions: { maxTokens: limits.maxTokens },
+    persistedQueries:
+      limits.apqCacheBytes > 0 ? { cache: new InMemoryLRUCache({ maxSize: limits.apqCacheBytes }) } : false,
     // The process's own shutdown (src/server.ts) drains HTTP and then stops Apollo through onClose.
     stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: config.environment === "development",
@@ -49,6 +56,23 @@ export const graphqlPlugin: FastifyPluginAsync<GraphQLPluginOptions> = async (ap
   });
   await apollo.start();
   app.addHook("onClose", () => apollo.stop());
+
+  // Refuse oversized documents before they are parsed at all.
+  app.addHook("preHandler", async (req, reply) => {
+    if (req.routeOptions.url !== "/graphql") return;
+    const query =
+      (req.body as { query?: unknown } | undefined)?.query ?? (req.query as { query?: unknown }).query;
+    if (typeof query === "string" && Buffer.byteLength(query) > limits.maxDocumentBytes) {
+      return reply.code(413).send({
+        errors: [
+          {
+            message: `the document is ${Buffer.byteLength(query)} bytes, above the limit of ${limits.maxDocumentBytes}`,
+            extensions: { code: "PAYLOAD_TOO_LARGE" },
+          },
+        ],
+      });
+    }
+  });
 
   await app.register(fastifyApollo(apollo), {
     path: "/graphql",

@@ -1,7 +1,7 @@
 import fastifyFormbody from "@fastify/formbody";
 import fastifyMultipart from "@fastify/multipart";
 import type { FastifyPluginAsync } from "fastify";
-import { ConflictError, InvalidInputError, UnauthenticatedError } from "../errors.js";
+import { ConflictError, InvalidInputError, RateLimitedError, UnauthenticatedError } from "../errors.js";
 import {
   BEARER_CHALLENGE,
   LegacyHttpError,
@@ -38,15 +38,19 @@ export const legacyAuthRoutes: FastifyPluginAsync = async (app) => {
     const phoneNum = optionalIntField(body, "phoneNum", issues);
     if (issues.length > 0) throw validationFailed(issues);
     try {
-      await accounts.register({
-        username: username!,
-        password: password!,
-        nickName,
-        phone: phoneNum == null ? null : String(phoneNum),
-      });
+      await accounts.register(
+        {
+          username: username!,
+          password: password!,
+          nickName,
+          phone: phoneNum == null ? null : String(phoneNum),
+        },
+        req.ip,
+      );
     } catch (err) {
       if (err instanceof InvalidInputError) throw validationFailed([ruleViolation(err, body)]);
       if (err instanceof ConflictError) throw new LegacyHttpError(400, "用户名已存在");
+      if (err instanceof RateLimitedError) throw err;
       req.log.error({ err }, "registration failed");
       throw new LegacyHttpError(500, "注册失败，请稍后重试");
     }
@@ -80,7 +84,7 @@ export const legacyAuthRoutes: FastifyPluginAsync = async (app) => {
         formField(body, optional, issues, false);
       if (issues.length > 0) throw validationFailed(issues);
       try {
-        const session = await accounts.login(username!, password!);
+        const session = await accounts.login(username!, password!, req.ip);
         return sendLegacy(reply, 200, { access_token: session.token, token_type: "bearer" });
       } catch (err) {
         if (err instanceof UnauthenticatedError)

@@ -45,7 +45,7 @@ export function legacyErrorHandler(error: FastifyError | Error, req: FastifyRequ
   }
   if (error instanceof RateLimitedError) {
     reply.header("retry-after", String(error.retryAfterSeconds));
-    return sendLegacy(reply, 429, { detail: error.message });
+    return sendLegacy(reply, 429, { detail: "请求过于频繁，请稍后再试" });
   }
   if (error instanceof DomainError) {
     const status = {

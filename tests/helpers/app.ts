@@ -58,7 +58,7 @@ let userCounter = 0;
 /** Registers a fresh user (an admin when asked) and returns a token for it. */
 export async function userToken(t: TestApp, role: "CUSTOMER" | "ADMIN" = "CUSTOMER"): Promise<string> {
   const username = `${role.toLowerCase()}_${process.pid}_${++userCounter}`;
-  const session = await t.app.services.accounts.register({ username, password: "coffee123" });
+  const session = await t.app.services.accounts.register({ username, password: "coffee123" }, "127.0.0.1");
   if (role === "ADMIN") await t.db.prisma.user.update({ where: { id: session.user.id }, data: { role } });
   return session.token;
 }

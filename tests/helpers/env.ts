@@ -18,6 +18,11 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     REDIS_URL: "",
     ENVIRONMENT: "test",
     LOG_LEVEL: "silent",
+    // Every request of the suite comes from 127.0.0.1: only tests/security/ exercises the limits.
+    RATE_LIMIT_REQUESTS_PER_IP: "1000000",
+    RATE_LIMIT_LOGIN_PER_IP: "1000000",
+    RATE_LIMIT_LOGIN_PER_USERNAME: "1000000",
+    RATE_LIMIT_REGISTER_PER_IP: "1000000",
     DB_NAME: dbName,
     REDIS_KEY_PREFIX: redisPrefix,
     ...overrides,

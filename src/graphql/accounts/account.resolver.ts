@@ -18,14 +18,14 @@ export class AccountResolver {
 
   @Mutation(() => AuthPayload, { description: "Creates an account and signs it in." })
   async register(@Arg("input") input: RegisterInput, @Ctx() ctx: GraphQLContext) {
-    return payload(await ctx.services.accounts.register(input));
+    return payload(await ctx.services.accounts.register(input, ctx.ip));
   }
 
   @Mutation(() => AuthPayload, {
     description: "Signs in; one error for an unknown user and a wrong password.",
   })
   async login(@Arg("input") input: LoginInput, @Ctx() ctx: GraphQLContext) {
-    return payload(await ctx.services.accounts.login(input.username, input.password));
+    return payload(await ctx.services.accounts.login(input.username, input.password, ctx.ip));
   }
 
   @Mutation(() => User, { description: "Changes the signed-in user's profile." })
@@ -40,6 +40,19 @@ export class AccountResolver {
     return payload(
       await ctx.services.accounts.changePassword(viewer.id, input.currentPassword, input.newPassword),
     );
+  }
+
+  @Mutation(() => Boolean, { description: "Revokes the token of this request." })
+  async logout(@Ctx() ctx: GraphQLContext): Promise<boolean> {
+    await ctx.services.accounts.logout(await ctx.requireClaims());
+    return true;
+  }
+
+  @Mutation(() => Boolean, { description: "Revokes every token of the signed-in user, on every device." })
+  async logoutAll(@Ctx() ctx: GraphQLContext): Promise<boolean> {
+    const viewer = await ctx.requireViewer();
+    await ctx.services.accounts.logoutAll(viewer.id);
+    return true;
   }
 
   @FieldResolver(() => URLResolver)

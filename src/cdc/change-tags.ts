@@ -1,0 +1,79 @@
+/**
+ * What a change seen in the binlog invalidates, in terms of src/cache/tags.ts: the same tags the API's own
+ * writes invalidate, so a row changed straight in MySQL ends up exactly where an admin mutation would.
+ */
+import {
+  Tags,
+  tagsForCategoryChange,
+  tagsForOptionChange,
+  tagsForProductChange,
+  tagsForPromotionChange,
+} from "../cache/tags.js";
+
+/** The tables whose rows are cached. */
+export const CATALOGUE_TABLES = ["categories", "products", "product_options", "promotions"] as const;
+export type CatalogueTable = (typeof CATALOGUE_TABLES)[number];
+
+export function isCatalogueTable(name: string): name is CatalogueTable {
+  return (CATALOGUE_TABLES as readonly string[]).includes(name);
+}
+
+/** A row image as decoded by zongji: column name to value. */
+export type RowImage = Record<string, unknown>;
+
+/**
+ * The tags of one changed row, from all of its images (an update has two: a product moved to another
+ * category must leave both category listings). Undefined when an image lacks a column the tags need
+ * (binlog_row_image=MINIMAL logs only the key and the changed columns): the caller then invalidates the
+ * whole table rather than guessing.
+ */
+export function tagsForRowChange(table: CatalogueTable, images: RowImage[]): string[] | undefined {
+  const ids = (column: string) => images.map((image) => image[column]);
+  const all = (values: unknown[]): values is number[] => values.every((v) => Number.isSafeInteger(v));
+  switch (table) {
+    case "categories": {
+      const categoryIds = ids("id");
+      return all(categoryIds) ? categoryIds.flatMap(tagsForCategoryChange) : undefined;
+    }
+    case "products": {
+      const productIds = ids("id");
+      const categoryIds = ids("category_id");
+      if (!all(productIds) || !all(categoryIds)) return undefined;
+      return productIds.flatMap((id) => tagsForProductChange(id, categoryIds));
+    }
+    case "product_options": {
+      const productIds = ids("product_id");
+      return all(productIds) ? productIds.flatMap(tagsForOptionChange) : undefined;
+    }
+    case "promotions":
+      return tagsForPromotionChange();
+  }
+}
+
+/**
+ * What a change to every row of a table invalidates (TRUNCATE, DDL, or a row image we cannot read): the
+ * table's broad tags, plus every id tag of the given families. The ids are not knowable from the database
+ * after a TRUNCATE or DROP, so the caller takes them from the tag sets present in Redis, which name every
+ * cached entry that can be stale.
+ */
+export interface TableWideTags {
+  tags: string[];
+  /** Id tag families, as the prefix their tags share (e.g. "product:"). */
+  idTagPrefixes: string[];
+}
+
+// The prefix shared by a family's tags, derived from tags.ts so the two cannot drift apart.
+const prefixOf = (tag: (id: number) => string) => tag(0).slice(0, -1);
+
+export function tagsForTableChange(table: CatalogueTable): TableWideTags {
+  switch (table) {
+    case "categories":
+      return { tags: [Tags.categories, Tags.products], idTagPrefixes: [prefixOf(Tags.category)] };
+    case "products":
+      return { tags: [Tags.products], idTagPrefixes: [prefixOf(Tags.product), prefixOf(Tags.category)] };
+    case "product_options":
+      return { tags: [], idTagPrefixes: [prefixOf(Tags.product)] };
+    case "promotions":
+      return { tags: tagsForPromotionChange(), idTagPrefixes: [] };
+  }
+}

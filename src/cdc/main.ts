@@ -1,0 +1,82 @@
+/**
+ * Entry point of the CDC worker (`npm run cdc`): follows the MySQL binlog and invalidates the Redis cache
+ * for catalogue rows changed outside the API. One worker per database is enough; see binlog-worker.ts.
+ */
+import type { AddressInfo } from "node:net";
+import { pino } from "pino";
+import { RedisBreaker } from "../cache/breaker.js";
+import { TaggedCache } from "../cache/cache.js";
+import { createRedis } from "../cache/redis.js";
+import { ConfigError, loadConfig } from "../config.js";
+import { loggerOptions } from "../observability/logger.js";
+import { BinlogWorker } from "./binlog-worker.js";
+import { startMetricsServer } from "./metrics-server.js";
+import { PositionStore } from "./position-store.js";
+
+function configOrExit() {
+  try {
+    return loadConfig();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`${err.message}\n`);
+    process.exit(1);
+  }
+}
+
+const config = configOrExit();
+const logger = pino({ ...loggerOptions(config), base: { service: "coffee-shop-cdc", pid: process.pid } });
+const redis = createRedis(config.redis);
+const breaker = new RedisBreaker(redis, logger);
+const worker = new BinlogWorker({
+  db: config.db,
+  serverId: config.cdc.serverId,
+  redis,
+  cache: new TaggedCache({
+    redis,
+    breaker,
+    keyPrefix: config.redis.keyPrefix,
+    ttlSeconds: config.cache.ttlSeconds,
+  }),
+  positions: new PositionStore(redis, config.db.database),
+  logger,
+});
+
+try {
+  const server = await startMetricsServer({
+    host: config.host,
+    port: config.cdc.metricsPort,
+    worker,
+    redis,
+    logger,
+  });
+  logger.info(
+    { port: (server.address() as AddressInfo).port, database: config.db.database },
+    "cdc worker: /metrics and /health listening",
+  );
+  worker.start();
+
+  let stopping = false;
+  const stop = async (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "signal received");
+    setTimeout(() => {
+      logger.error({ timeoutMs: config.shutdownTimeoutMs }, "shutdown timed out");
+      logger.flush();
+      process.exit(1);
+    }, config.shutdownTimeoutMs).unref();
+    await worker.stop();
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+    await redis.quit().catch(() => redis.disconnect());
+    logger.info({ position: worker.status().position }, "stopped");
+    logger.flush();
+    process.exit(0);
+  };
+  process.on("SIGTERM", stop);
+  process.on("SIGINT", stop);
+} catch (err) {
+  logger.fatal({ err }, "failed to start");
+  logger.flush();
+  process.exit(1);
+}

@@ -1,0 +1,43 @@
+import fastifyCors from "@fastify/cors";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { Config } from "../config.js";
+import type { RateLimiter } from "./rate-limiter.js";
+
+// Probes and metrics are for our own infrastructure and must keep answering under any load.
+const UNLIMITED = /^\/(health|ready|metrics)(\?|$)/;
+
+/** Headers every response carries; HTML pages (IDEs, docs) add their own Content-Security-Policy. */
+function securityHeaders(
+  _req: FastifyRequest,
+  reply: FastifyReply,
+  payload: unknown,
+  done: (e: null, p: unknown) => void,
+) {
+  reply.header("x-content-type-options", "nosniff");
+  reply.header("x-frame-options", "DENY");
+  reply.header("referrer-policy", "no-referrer");
+  reply.header("cross-origin-resource-policy", "same-site");
+  done(null, payload);
+}
+
+/**
+ * CORS from the configured allow-list, security headers, and the per-IP request limit (429 with
+ * Retry-After; the body in the shape of the route's API).
+ */
+export async function registerHttpHygiene(app: FastifyInstance, config: Config, limiter: RateLimiter) {
+  app.addHook("onSend", securityHeaders);
+  if (config.http.corsOrigins.length > 0) {
+    await app.register(fastifyCors, {
+      origin: config.http.corsOrigins,
+      methods: ["GET", "POST"],
+      allowedHeaders: ["authorization", "content-type", "apollo-require-preflight", "x-request-id"],
+      exposedHeaders: ["x-request-id", "x-cache", "retry-after"],
+      maxAge: 600,
+    });
+  }
+  const { requestsPerIp, windowSeconds } = config.rateLimits;
+  app.addHook("onRequest", async (req) => {
+    if (UNLIMITED.test(req.url)) return;
+    await limiter.hit(`ip:${req.ip}`, requestsPerIp, windowSeconds, "too many requests; slow down");
+  });
+}
