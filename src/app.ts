@@ -1,7 +1,13 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import fastifyStatic from "@fastify/static";
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  LogController,
+} from "fastify";
 import type { Redis } from "ioredis";
 import type { Config } from "./config.js";
 import type { Database } from "./db/database.js";
@@ -31,11 +37,24 @@ declare module "fastify" {
   }
 }
 
+class BadRequestError extends Error {
+  readonly statusCode = 400;
+  constructor() {
+    super("Bad Request");
+  }
+}
+
 const IMAGES_DIR = fileURLToPath(new URL("../prisma/seed/images", import.meta.url));
 
 /** One Fastify instance with every route and plugin. Tests build it too; closing it closes nothing in deps. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const errorHandler = (error: Error, req: FastifyRequest, reply: FastifyReply) =>
+    req.url.startsWith("/graphql")
+      ? graphqlHttpErrorHandler(error, req, reply)
+      : legacyErrorHandler(error, req, reply);
   const app: FastifyInstance = Fastify({
+    // Requests the router rejects (an undecodable URL, a bad header) get the same answers as route errors.
+    frameworkErrors: (_error, req, reply) => errorHandler(new BadRequestError(), req, reply),
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: loggerOptions(deps.config) }),
     genReqId: requestId,
     logController: new LogController({ requestIdLogLabel: "requestId" }),
@@ -63,11 +82,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   app.setNotFoundHandler((_req, reply) => sendLegacy(reply, 404, { detail: "Not Found" }));
-  app.setErrorHandler((error: Error, req, reply) =>
-    req.url.startsWith("/graphql")
-      ? graphqlHttpErrorHandler(error, req, reply)
-      : legacyErrorHandler(error, req, reply),
-  );
+  app.setErrorHandler(errorHandler);
 
   registerHttpMetrics(app);
   await registerHttpHygiene(app, deps.config, services.limiter);

@@ -32,8 +32,7 @@ export class PasswordHasher {
 
   /** Verifies against `hash`, or, for an unknown user, against a dummy hash so both cost the same. */
   async verify(hash: string | undefined, password: string): Promise<boolean> {
-    this.dummy ??= this.hash("dummy password for unknown users");
-    const target = hash ?? (await this.dummy);
+    const target = hash ?? (await (this.dummy ??= this.hash("dummy password for unknown users")));
     const ok = await this.bounded(() => argon2.verify(target, password)).catch((err: unknown) => {
       if (err instanceof RateLimitedError) throw err;
       return false;

@@ -33,7 +33,7 @@ import type { Logger } from "pino";
 import type { TaggedCache } from "../cache/cache.js";
 import { whenReady } from "../cache/redis.js";
 import type { DatabaseConfig } from "../config.js";
-import { metrics } from "../observability/metrics.js";
+import { cdcMetrics } from "./cdc-metrics.js";
 import { binlogEnd } from "./binlog-end.js";
 import {
   CATALOGUE_TABLES,
@@ -227,7 +227,7 @@ export class BinlogWorker {
     const stream = this.stream;
     this.stream = undefined;
     this.following = false;
-    metrics.cdcConnected.set(0);
+    cdcMetrics.connected.set(0);
     this.changes = noChanges();
     this.inTransaction = false;
     if (!stream) return Promise.resolve();
@@ -242,7 +242,7 @@ export class BinlogWorker {
       if (!this.following) {
         this.following = true;
         this.followingSince = Date.now();
-        metrics.cdcConnected.set(1);
+        cdcMetrics.connected.set(1);
         this.options.logger.info({ threadId: stream.connection?.threadId }, "following the binlog");
       }
     } else if (is(event, "mariadbgtid")) {
@@ -269,7 +269,7 @@ export class BinlogWorker {
     const table = event.tableMap[event.tableId];
     if (table?.parentSchema !== this.options.db.database || !isCatalogueTable(table.tableName)) return;
     const name = table.tableName;
-    metrics.cdcEvents.inc({ table: name });
+    cdcMetrics.events.inc({ table: name });
     for (const images of rows) {
       const tags = tagsForRowChange(name, images);
       if (tags) {
@@ -327,8 +327,8 @@ export class BinlogWorker {
       this.options.logger.debug({ tags, position: commit.position }, "invalidated");
     }
     // Binlog timestamps have whole seconds: while the worker keeps up, the lag reads between 0 and 1 s.
-    metrics.cdcLag.set(Math.max(0, (Date.now() - commit.timestampMs) / 1_000));
-    metrics.cdcLastEventTimestamp.set(commit.timestampMs / 1_000);
+    cdcMetrics.lag.set(Math.max(0, (Date.now() - commit.timestampMs) / 1_000));
+    cdcMetrics.lastEventTimestamp.set(commit.timestampMs / 1_000);
     this.applied = commit.position;
     if (changed || Date.now() - this.savedAt >= IDLE_SAVE_INTERVAL_MS) await this.save(commit.position);
   }

@@ -1,5 +1,5 @@
 import { unwrapResolverError } from "@apollo/server/errors";
-import type { GraphQLFormattedError } from "graphql";
+import { GraphQLError, type GraphQLFormattedError } from "graphql";
 import type { FastifyBaseLogger, FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { DomainError, InvalidInputError, RateLimitedError } from "../errors.js";
 
@@ -17,11 +17,20 @@ export function createFormatError(logger: FastifyBaseLogger, exposeStacktraces: 
       if (original instanceof RateLimitedError) extensions.retryAfterSeconds = original.retryAfterSeconds;
       return { message: original.message, locations: formatted.locations, path: formatted.path, extensions };
     }
+    // Errors graphql-js and Apollo raise about the request itself (parse, validation, coercion, persisted
+    // queries) are safe to show; Apollo leaves some without a code: those are the client's fault too.
     const code = formatted.extensions?.code;
-    if (code && code !== "INTERNAL_SERVER_ERROR") {
-      if (exposeStacktraces) return formatted;
-      const { stacktrace: _ignored, ...extensions } = formatted.extensions ?? {};
-      return { ...formatted, extensions };
+    const isRequestError = original instanceof GraphQLError && !original.originalError;
+    if ((code && code !== "INTERNAL_SERVER_ERROR") || isRequestError) {
+      const { stacktrace, ...extensions } = formatted.extensions ?? {};
+      return {
+        ...formatted,
+        extensions: {
+          ...extensions,
+          code: code && code !== "INTERNAL_SERVER_ERROR" ? code : "BAD_REQUEST",
+          ...(exposeStacktraces && stacktrace ? { stacktrace } : {}),
+        },
+      };
     }
     logger.error({ err: original }, "unexpected GraphQL error");
     return {

@@ -156,25 +156,4 @@ export const metrics = {
     help: "Redis commands that failed or timed out",
     registers: [registry],
   }),
-  cdcLag: new Gauge({
-    name: "cdc_lag_seconds",
-    help: "Seconds between a change's commit in MySQL and its invalidation by the CDC worker",
-    registers: [registry],
-  }),
-  cdcEvents: new Counter({
-    name: "cdc_events_total",
-    help: "Row events handled by the CDC worker, by table",
-    labelNames: ["table"] as const,
-    registers: [registry],
-  }),
-  cdcConnected: new Gauge({
-    name: "cdc_connected",
-    help: "1 while the CDC worker follows the binlog",
-    registers: [registry],
-  }),
-  cdcLastEventTimestamp: new Gauge({
-    name: "cdc_last_event_timestamp_seconds",
-    help: "Unix time of the last binlog event the CDC worker handled",
-    registers: [registry],
-  }),
 };
