@@ -11,6 +11,8 @@ import type { Config } from "./config.js";
 import type { Database } from "./db/database.js";
 import { TokenDenylist } from "./auth/denylist.js";
 import { ActivityTracker } from "./observability/activity.js";
+import { CartService } from "./orders/cart.service.js";
+import { OrdersService } from "./orders/orders.service.js";
 import { AuthThrottle } from "./security/auth-throttle.js";
 import { RateLimiter } from "./security/rate-limiter.js";
 import { gaugeSources } from "./observability/metrics.js";
@@ -20,6 +22,8 @@ export interface Services {
   accounts: AccountsService;
   catalog: CatalogService;
   catalogAdmin: CatalogAdminService;
+  carts: CartService;
+  orders: OrdersService;
   tokens: TokenService;
   passwords: PasswordHasher;
   cache: TaggedCache;
@@ -57,6 +61,8 @@ export function createServices(
     limiter,
     catalog: new CatalogService(db.prisma, config.publicBaseUrl, config.cache.enabled ? cache : null),
     catalogAdmin: new CatalogAdminService(db.prisma, cache),
+    carts: new CartService(db.prisma),
+    orders: new OrdersService(db.prisma),
     tokens,
     passwords,
     cache,

@@ -31,21 +31,6 @@ export interface ProductPage {
 
 export const MAX_PAGE_SIZE = 100;
 
-const CURSOR_PREFIX = "product:";
-
-export function encodeCursor(product: Pick<Product, "id">): string {
-  return Buffer.from(`${CURSOR_PREFIX}${product.id}`).toString("base64url");
-}
-
-export function decodeCursor(cursor: string, field = "after"): number {
-  const decoded = Buffer.from(cursor, "base64url").toString();
-  const id = Number(decoded.slice(CURSOR_PREFIX.length));
-  if (!decoded.startsWith(CURSOR_PREFIX) || !Number.isSafeInteger(id) || id < 0) {
-    throw new InvalidInputError(field, `${field} is not a valid cursor`);
-  }
-  return id;
-}
-
 /** Groups option rows by kind (kinds in TEMPERATURE, SUGAR, MILK, CREAM order; choices by sort order). */
 export function groupOptions(rows: ProductOption[]): OptionGroup[] {
   return OPTION_KINDS.flatMap((kind) => {
@@ -144,7 +129,8 @@ export class CatalogService {
       : load();
   }
 
-  async productsPage(filter: ProductFilter, first: number, after?: string | null): Promise<ProductPage> {
+  /** A page of products by id, after the product with id `afterId`. */
+  async productsPage(filter: ProductFilter, first: number, afterId = 0): Promise<ProductPage> {
     if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) {
       throw new InvalidInputError("first", `first must be between 1 and ${MAX_PAGE_SIZE}`);
     }
@@ -159,7 +145,6 @@ export class CatalogService {
         ? { OR: [{ name: { contains: likeLiteral(search) } }, { enName: { contains: likeLiteral(search) } }] }
         : {}),
     };
-    const afterId = after ? decodeCursor(after) : 0;
     const [totalCount, rows] = await Promise.all([
       this.prisma.product.count({ where }),
       this.prisma.product.findMany({

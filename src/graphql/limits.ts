@@ -23,6 +23,7 @@ import {
   type ValidationRule,
 } from "graphql";
 import { MAX_PAGE_SIZE } from "../catalog/catalog.service.js";
+import { MAX_ORDERS_PAGE } from "../orders/orders.service.js";
 
 export interface GraphQLLimits {
   maxDepth: number;
@@ -40,6 +41,15 @@ const LIST_SIZE_HINTS: Record<string, number> = {
   "Category.products": 25,
   "Product.options": 4,
   "ProductOption.choices": 4,
+  "Cart.items": 30,
+  "CartItem.options": 4,
+  "Order.items": 10,
+  "OrderItem.options": 4,
+};
+/** The largest `first` each paged field accepts: what a variable `first` is assumed to be. */
+const MAX_PAGE: Record<string, number> = {
+  "Query.products": MAX_PAGE_SIZE,
+  "Query.myOrders": MAX_ORDERS_PAGE,
 };
 const ASSUMED_LIST_SIZE = 10;
 const DEFAULT_PAGE_SIZE = 20;
@@ -113,8 +123,8 @@ class OperationMeasure {
     // A connection's `edges` list is the page its `first` already counted.
     const isEdges = name === "edges" && Boolean(parent?.name.endsWith("Connection"));
     const isList = definition ? isListType(getNullableType(definition.type)) && !isEdges : false;
-    const hint = LIST_SIZE_HINTS[`${parent?.name}.${name}`] ?? ASSUMED_LIST_SIZE;
-    const multiplier = isList || this.hasFirst(node) ? this.pageSize(node, isList, hint) : 1;
+    const key = `${parent?.name}.${name}`;
+    const multiplier = isList || this.hasFirst(node) ? this.pageSize(node, isList, key) : 1;
     return { depth: child.depth + 1, cost: 1 + multiplier * child.cost };
   }
 
@@ -122,11 +132,11 @@ class OperationMeasure {
     return Boolean(node.arguments?.some((a) => a.name.value === "first"));
   }
 
-  private pageSize(node: FieldNode, isList: boolean, hint: number): number {
+  private pageSize(node: FieldNode, isList: boolean, key: string): number {
     const first = node.arguments?.find((a) => a.name.value === "first");
-    if (!first) return isList ? hint : DEFAULT_PAGE_SIZE;
+    if (!first) return isList ? (LIST_SIZE_HINTS[key] ?? ASSUMED_LIST_SIZE) : DEFAULT_PAGE_SIZE;
     if (first.value.kind === Kind.INT) return Math.max(1, Number(first.value.value));
-    return MAX_PAGE_SIZE; // a variable: assume the worst
+    return MAX_PAGE[key] ?? MAX_PAGE_SIZE; // a variable: assume the largest page
   }
 }
 

@@ -6,13 +6,21 @@ import { AdminCatalogResolver } from "./catalog/admin.resolver.js";
 import { CategoryResolver } from "./catalog/category.resolver.js";
 import { ProductResolver } from "./catalog/product.resolver.js";
 import { PromotionResolver } from "./catalog/promotion.resolver.js";
+import { OrderResolver } from "./orders/order.resolver.js";
 
 let schema: Promise<GraphQLSchema> | undefined;
 
 /** The schema, built once per process from the decorated classes. */
 export function buildGraphQLSchema(): Promise<GraphQLSchema> {
   schema ??= buildSchema({
-    resolvers: [CategoryResolver, ProductResolver, PromotionResolver, AccountResolver, AdminCatalogResolver],
+    resolvers: [
+      CategoryResolver,
+      ProductResolver,
+      PromotionResolver,
+      AccountResolver,
+      AdminCatalogResolver,
+      OrderResolver,
+    ],
     // One date scalar for the whole API; without this type-graphql adds its own DateTimeISO.
     scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
     validate: false,

@@ -105,6 +105,17 @@ export const metrics = {
     help: "Accounts registered",
     registers: [registry],
   }),
+  orders: new Counter({
+    name: "orders_total",
+    help: "Orders placed (status PLACED) and status changes, by the status reached",
+    labelNames: ["status"] as const,
+    registers: [registry],
+  }),
+  orderValue: new Counter({
+    name: "order_value_total",
+    help: "Sum of the totals of placed orders, in the shop's currency",
+    registers: [registry],
+  }),
   logins: new Counter({
     name: "logins_total",
     help: "Login attempts by outcome (success, failure)",

@@ -14,6 +14,8 @@ import {
   ProductDocument,
   RegisterDocument,
   UpdateProductDocument,
+  AddToCartDocument,
+  PlaceOrderDocument,
 } from "../generated/graphql.js";
 import { createScratchApp, createTestApp, type TestApp, userToken } from "../helpers/app.js";
 import { gql } from "../helpers/graphql.js";
@@ -173,6 +175,16 @@ beforeAll(async () => {
     admin,
   );
   expect(updated.errors).toBeUndefined();
+
+  // An order: added to a cart, placed (orders_total, order_value_total).
+  await gql(scratch.app, AddToCartDocument, { input: { pid: "latte002", quantity: 1 } }, admin);
+  const order = await gql(
+    scratch.app,
+    PlaceOrderDocument,
+    { input: { idempotencyKey: `metrics-${username}` } },
+    admin,
+  );
+  expect(order.errors).toBeUndefined();
 
   // Every app of this file records into the one registry of the process.
   appMetrics = (await t.app.inject({ method: "GET", url: "/metrics" })).body;

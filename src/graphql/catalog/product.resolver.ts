@@ -2,12 +2,12 @@ import { URLResolver } from "graphql-scalars";
 import { Arg, Ctx, FieldResolver, Int, Query, Resolver, Root } from "type-graphql";
 import {
   type Category as CategoryRow,
-  encodeCursor,
   groupOptions,
   type OptionGroup,
   type Product as ProductRow,
 } from "../../catalog/catalog.service.js";
 import type { GraphQLContext } from "../context.js";
+import { decodeCursor, encodeCursor } from "../cursor.js";
 import { Category } from "./category.type.js";
 import { ProductConnection, ProductFilterInput } from "./product-connection.type.js";
 import { ProductOption } from "./product-option.type.js";
@@ -23,8 +23,9 @@ export class ProductResolver {
     @Arg("after", () => String, { nullable: true, description: "endCursor of the previous page." })
     after?: string | null,
   ) {
-    const page = await ctx.services.catalog.productsPage(filter ?? {}, first ?? 20, after);
-    const edges = page.items.map((node) => ({ cursor: encodeCursor(node), node }));
+    const afterId = after ? decodeCursor("product", after) : undefined;
+    const page = await ctx.services.catalog.productsPage(filter ?? {}, first ?? 20, afterId);
+    const edges = page.items.map((node) => ({ cursor: encodeCursor("product", node.id), node }));
     return {
       edges,
       totalCount: page.totalCount,

@@ -1,0 +1,177 @@
+/**
+ * Carts: a user's products configured with options. Prices are always computed here from the database; the
+ * client never sends one. Nobody reaches another user's cart: every query is scoped by user id, and an item
+ * of someone else's cart is "not found".
+ */
+import { InvalidInputError, NotFoundError } from "../errors.js";
+import { Prisma, type PrismaClient } from "../generated/prisma/client.js";
+import type { Product, ProductOption } from "../catalog/catalog.service.js";
+import {
+  checkQuantity,
+  type ChosenOption,
+  chooseOptions,
+  type OptionSelection,
+  parseSelectionKey,
+  selectionKey,
+  unitPrice,
+} from "./pricing.js";
+
+/** Distinct items a cart may hold. */
+export const MAX_CART_ITEMS = 30;
+
+export interface CartLine {
+  id: number;
+  product: Product;
+  options: ChosenOption[];
+  quantity: number;
+  /** Current base price plus option deltas. */
+  unitPrice: Prisma.Decimal;
+  lineTotal: Prisma.Decimal;
+  /** False when the product became unavailable or a chosen option no longer exists: checkout refuses it. */
+  isAvailable: boolean;
+}
+
+export interface Cart {
+  items: CartLine[];
+  /** Sum of the available lines. */
+  total: Prisma.Decimal;
+}
+
+export interface AddToCartInput {
+  pid: string;
+  quantity: number;
+  options?: OptionSelection[] | null;
+}
+
+export interface UpdateCartItemInput {
+  quantity?: number | null;
+  options?: OptionSelection[] | null;
+}
+
+type Db = PrismaClient | Prisma.TransactionClient;
+
+/** One cart line priced from current rows; `chosen` undefined when a stored choice is no longer offered. */
+export function priceLine(
+  item: { id: number; quantity: number; options: string },
+  product: Product,
+  rows: ProductOption[],
+): CartLine {
+  let chosen: ChosenOption[] | undefined;
+  try {
+    chosen = chooseOptions(rows, parseSelectionKey(item.options));
+  } catch {
+    chosen = undefined;
+  }
+  const price = unitPrice(product, chosen ?? []);
+  return {
+    id: item.id,
+    product,
+    options: chosen ?? [],
+    quantity: item.quantity,
+    unitPrice: price,
+    lineTotal: price.times(item.quantity),
+    isAvailable: product.isAvailable && chosen !== undefined,
+  };
+}
+
+export class CartService {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  async cart(userId: number, db: Db = this.prisma): Promise<Cart> {
+    const items = await db.cartItem.findMany({
+      where: { userId },
+      orderBy: { id: "asc" },
+      include: { product: { include: { options: true } } },
+    });
+    const lines = items.map((item) => priceLine(item, item.product, item.product.options));
+    const total = lines
+      .filter((l) => l.isAvailable)
+      .reduce((sum, l) => sum.plus(l.lineTotal), new Prisma.Decimal(0));
+    return { items: lines, total };
+  }
+
+  /** Adds a configured product; the same product with the same choices adds to that item's quantity. */
+  async add(userId: number, input: AddToCartInput): Promise<Cart> {
+    const quantity = checkQuantity(input.quantity);
+    const product = await this.prisma.product.findUnique({
+      where: { pid: input.pid },
+      include: { options: true },
+    });
+    if (!product) throw new InvalidInputError("pid", `no product ${input.pid}`);
+    if (!product.isAvailable)
+      throw new InvalidInputError("pid", `${product.name} is not available right now`);
+    const chosen = chooseOptions(product.options, input.options ?? []);
+    const key = selectionKey(chosen);
+    const price = unitPrice(product, chosen);
+
+    await this.prisma.$transaction(async (tx) => {
+      const existing = await tx.cartItem.findUnique({
+        where: { userId_productId_options: { userId, productId: product.id, options: key } },
+      });
+      if (existing) {
+        checkQuantity(existing.quantity + quantity);
+        await tx.cartItem.update({
+          where: { id: existing.id },
+          data: { quantity: existing.quantity + quantity, unitPrice: price },
+        });
+        return;
+      }
+      if ((await tx.cartItem.count({ where: { userId } })) >= MAX_CART_ITEMS) {
+        throw new InvalidInputError("pid", `a cart holds at most ${MAX_CART_ITEMS} different items`);
+      }
+      await tx.cartItem.create({
+        data: { userId, productId: product.id, options: key, quantity, unitPrice: price },
+      });
+    });
+    return this.cart(userId);
+  }
+
+  /** Changes an item's quantity or options (merging into an equal item if the new choice matches one). */
+  async update(userId: number, itemId: number, input: UpdateCartItemInput): Promise<Cart> {
+    await this.prisma.$transaction(async (tx) => {
+      const item = await tx.cartItem.findFirst({
+        where: { id: itemId, userId },
+        include: { product: { include: { options: true } } },
+      });
+      if (!item) throw new NotFoundError("no such item in your cart");
+      const quantity = input.quantity == null ? item.quantity : checkQuantity(input.quantity);
+      const chosen =
+        input.options == null
+          ? chooseOptions(item.product.options, parseSelectionKey(item.options))
+          : chooseOptions(item.product.options, input.options);
+      const key = selectionKey(chosen);
+      const price = unitPrice(item.product, chosen);
+      const twin =
+        key === item.options
+          ? null
+          : await tx.cartItem.findUnique({
+              where: { userId_productId_options: { userId, productId: item.productId, options: key } },
+            });
+      if (twin) {
+        checkQuantity(twin.quantity + quantity);
+        await tx.cartItem.update({
+          where: { id: twin.id },
+          data: { quantity: twin.quantity + quantity, unitPrice: price },
+        });
+        await tx.cartItem.delete({ where: { id: item.id } });
+      } else {
+        await tx.cartItem.update({
+          where: { id: item.id },
+          data: { quantity, options: key, unitPrice: price },
+        });
+      }
+    });
+    return this.cart(userId);
+  }
+
+  async remove(userId: number, itemId: number): Promise<Cart> {
+    const { count } = await this.prisma.cartItem.deleteMany({ where: { id: itemId, userId } });
+    if (count === 0) throw new NotFoundError("no such item in your cart");
+    return this.cart(userId);
+  }
+
+  async clear(userId: number): Promise<Cart> {
+    await this.prisma.cartItem.deleteMany({ where: { userId } });
+    return this.cart(userId);
+  }
+}

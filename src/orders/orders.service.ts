@@ -1,0 +1,196 @@
+/**
+ * Checkout and order history. An order is placed from the cart in one transaction (order, items, cart
+ * cleared), priced from the database at that moment, and snapshotted: later catalogue edits never change it.
+ * The same idempotency key for the same user always answers the same order, also under concurrent retries.
+ */
+import { ConflictError, InvalidInputError, NotFoundError } from "../errors.js";
+import { Prisma, type Order, type OrderItem, type PrismaClient } from "../generated/prisma/client.js";
+import type { OrderStatus } from "../generated/prisma/enums.js";
+import { metrics } from "../observability/metrics.js";
+import { priceLine } from "./cart.service.js";
+import { newOrderNumber } from "./order-number.js";
+
+export type { Order, OrderItem };
+export type OrderWithItems = Order & { items: OrderItem[] };
+
+export interface PlaceOrderInput {
+  idempotencyKey: string;
+  note?: string | null;
+}
+
+export interface OrderPage {
+  items: OrderWithItems[];
+  hasNextPage: boolean;
+}
+
+const IDEMPOTENCY_KEY = /^[A-Za-z0-9_-]{8,64}$/;
+export const MAX_ORDERS_PAGE = 50;
+
+/** The shop's workflow: PLACED -> PREPARING -> READY -> COMPLETED, or CANCELLED before completion. */
+const NEXT: Record<OrderStatus, OrderStatus[]> = {
+  PLACED: ["PREPARING", "CANCELLED"],
+  PREPARING: ["READY", "CANCELLED"],
+  READY: ["COMPLETED", "CANCELLED"],
+  COMPLETED: [],
+  CANCELLED: [],
+};
+
+class EmptyCart extends Error {}
+
+function isUniqueViolation(err: unknown, target?: string): boolean {
+  if (!(err instanceof Prisma.PrismaClientKnownRequestError) || err.code !== "P2002") return false;
+  return target === undefined || JSON.stringify(err.meta ?? {}).includes(target);
+}
+
+export class OrdersService {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  async place(userId: number, input: PlaceOrderInput): Promise<OrderWithItems> {
+    if (!IDEMPOTENCY_KEY.test(input.idempotencyKey)) {
+      throw new InvalidInputError(
+        "idempotencyKey",
+        "idempotencyKey must be 8-64 characters of A-Z a-z 0-9 _ -",
+      );
+    }
+    const note = (input.note ?? "").trim();
+    if ([...note].length > 200) throw new InvalidInputError("note", "note must be at most 200 characters");
+
+    const earlier = await this.byKey(userId, input.idempotencyKey);
+    if (earlier) return earlier;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.checkout(userId, input.idempotencyKey, note);
+      } catch (err) {
+        // A concurrent request with the same key won: answer its order.
+        if (err instanceof EmptyCart || isUniqueViolation(err, "idempotency")) {
+          const winner = await this.byKey(userId, input.idempotencyKey);
+          if (winner) return winner;
+          if (err instanceof EmptyCart) throw new InvalidInputError("cart", "your cart is empty");
+        }
+        // An order-number collision or a deadlock between concurrent checkouts: try again.
+        const retryable = isUniqueViolation(err, "order_no") || (err as { code?: string }).code === "P2034";
+        if (retryable && attempt < 3) continue;
+        throw err;
+      }
+    }
+  }
+
+  private async checkout(userId: number, idempotencyKey: string, note: string): Promise<OrderWithItems> {
+    const order = await this.prisma.$transaction(async (tx) => {
+      // Locks the cart: a concurrent checkout of the same cart waits, then finds it empty.
+      const locked = await tx.$queryRaw<
+        { id: number }[]
+      >`SELECT id FROM cart_items WHERE user_id = ${userId} FOR UPDATE`;
+      if (locked.length === 0) throw new EmptyCart();
+      const items = await tx.cartItem.findMany({
+        where: { userId },
+        orderBy: { id: "asc" },
+        include: { product: { include: { options: true } } },
+      });
+      const lines = items.map((item) => ({
+        item,
+        line: priceLine(item, item.product, item.product.options),
+      }));
+      for (const [i, { line }] of lines.entries()) {
+        if (!line.isAvailable) {
+          throw new InvalidInputError(
+            `cart.items.${i}`,
+            `${line.product.name} is no longer available as chosen: remove it or choose again`,
+          );
+        }
+      }
+      const total = lines.reduce((sum, { line }) => sum.plus(line.lineTotal), new Prisma.Decimal(0));
+      const created = await tx.order.create({
+        data: {
+          orderNo: newOrderNumber(),
+          userId,
+          total,
+          note,
+          idempotencyKey,
+          items: {
+            create: lines.map(({ item, line }) => ({
+              productId: line.product.id,
+              pid: line.product.pid,
+              name: line.product.name,
+              options: JSON.stringify(line.options),
+              basePrice: line.product.price,
+              unitPrice: line.unitPrice,
+              cartUnitPrice: item.unitPrice,
+              quantity: line.quantity,
+              lineTotal: line.lineTotal,
+            })),
+          },
+        },
+        include: { items: { orderBy: { id: "asc" } } },
+      });
+      await tx.cartItem.deleteMany({ where: { userId } });
+      return created;
+    });
+    metrics.orders.inc({ status: "PLACED" });
+    metrics.orderValue.inc(order.total.toNumber());
+    return order;
+  }
+
+  private byKey(userId: number, idempotencyKey: string) {
+    return this.prisma.order.findUnique({
+      where: { userId_idempotencyKey: { userId, idempotencyKey } },
+      include: { items: { orderBy: { id: "asc" } } },
+    });
+  }
+
+  /** The user's orders, newest first. */
+  async mine(userId: number, first: number, afterId?: number): Promise<OrderPage> {
+    if (!Number.isInteger(first) || first < 1 || first > MAX_ORDERS_PAGE) {
+      throw new InvalidInputError("first", `first must be between 1 and ${MAX_ORDERS_PAGE}`);
+    }
+    const rows = await this.prisma.order.findMany({
+      where: { userId, ...(afterId ? { id: { lt: afterId } } : {}) },
+      orderBy: { id: "desc" },
+      take: first + 1,
+      include: { items: { orderBy: { id: "asc" } } },
+    });
+    return { items: rows.slice(0, first), hasNextPage: rows.length > first };
+  }
+
+  /** One order of the user (any order for an admin); another user's order is "not found", never "forbidden". */
+  async find(orderNo: string, userId: number, isAdmin = false): Promise<OrderWithItems | null> {
+    const order = await this.prisma.order.findUnique({
+      where: { orderNo },
+      include: { items: { orderBy: { id: "asc" } } },
+    });
+    return order && (isAdmin || order.userId === userId) ? order : null;
+  }
+
+  /** Customers may cancel while the order is still PLACED. */
+  async cancel(orderNo: string, userId: number): Promise<OrderWithItems> {
+    const order = await this.find(orderNo, userId);
+    if (!order) throw new NotFoundError(`no order ${orderNo}`);
+    return this.transition(order, "CANCELLED", ["PLACED"]);
+  }
+
+  /** The shop moves an order along its workflow; any other transition is refused. */
+  async advance(orderNo: string, status: OrderStatus): Promise<OrderWithItems> {
+    const order = await this.find(orderNo, 0, true);
+    if (!order) throw new NotFoundError(`no order ${orderNo}`);
+    const from = (Object.keys(NEXT) as OrderStatus[]).filter((s) => NEXT[s].includes(status));
+    return this.transition(order, status, from);
+  }
+
+  private async transition(
+    order: OrderWithItems,
+    to: OrderStatus,
+    from: OrderStatus[],
+  ): Promise<OrderWithItems> {
+    // Conditional on the current status, so two concurrent transitions cannot both apply.
+    const { count } = await this.prisma.order.updateMany({
+      where: { id: order.id, status: { in: from } },
+      data: { status: to },
+    });
+    if (count === 0) {
+      const current = (await this.prisma.order.findUniqueOrThrow({ where: { id: order.id } })).status;
+      throw new ConflictError(`order ${order.orderNo} is ${current}: it cannot become ${to}`);
+    }
+    metrics.orders.inc({ status: to });
+    return (await this.find(order.orderNo, order.userId))!;
+  }
+}
