@@ -1,6 +1,5 @@
 // Container health probe: exits 0 when the URL (default: this container's API /health) answers 200 within
 // 4 s. Node's own fetch, because the slim image has neither curl nor wget.
-/* global fetch, AbortSignal */
 const url = process.argv[2] ?? `http://127.0.0.1:${process.env.PORT || 8000}/health`;
 try {
   const response = await fetch(url, { signal: AbortSignal.timeout(4_000) });

@@ -1,7 +1,6 @@
 // A local cluster: API replicas (`node dist/main.js`, one port each) behind Debian's nginx, configured from
 // docker/nginx/coffee.conf.template like the compose deployment. `npm run cluster` runs one; the e2e test
 // (tests/e2e/cluster.test.ts) runs its own with its own ports, database and Redis prefix.
-/* global fetch, AbortSignal, setTimeout, clearTimeout */
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { closeSync, mkdirSync, openSync, readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";

@@ -1,20 +1,10 @@
 import "reflect-metadata";
 import { pino } from "pino";
-import { ConfigError, loadConfig } from "./config.js";
+import { loadConfigOrExit } from "./config.js";
 import { loggerOptions } from "./observability/logger.js";
 import { startServer } from "./server.js";
 
-function configOrExit() {
-  try {
-    return loadConfig();
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    process.stderr.write(`${err.message}\n`);
-    process.exit(1);
-  }
-}
-
-const config = configOrExit();
+const config = loadConfigOrExit();
 const logger = pino(loggerOptions(config));
 try {
   const server = await startServer(config, logger);

@@ -13,14 +13,15 @@ export interface RunningServer {
 }
 
 /**
- * Stops accepting connections and waits for in-flight requests; after `timeoutMs` the remaining connections
- * are cut. Resolves to true when everything drained in time.
+ * Stops accepting connections and waits for in-flight requests, including handlers whose client already went
+ * away; after `timeoutMs` the remaining connections are cut. Resolves to true when everything drained in time.
  */
 export async function closeGracefully(
   app: FastifyInstance,
   timeoutMs: number,
   logger: FastifyBaseLogger,
 ): Promise<boolean> {
+  const deadlineAt = Date.now() + timeoutMs;
   let drained = true;
   const deadline = setTimeout(() => {
     drained = false;
@@ -29,10 +30,11 @@ export async function closeGracefully(
   }, timeoutMs);
   try {
     await app.close();
+    while (app.handlingRequests() > 0 && Date.now() < deadlineAt) await new Promise((r) => setTimeout(r, 20));
   } finally {
     clearTimeout(deadline);
   }
-  return drained;
+  return drained && app.handlingRequests() === 0;
 }
 
 export async function startServer(config: Config, logger: FastifyBaseLogger): Promise<RunningServer> {

@@ -1,6 +1,7 @@
 import type { PasswordHasher } from "../auth/password.js";
 import type { TokenDenylist } from "../auth/denylist.js";
 import { InvalidTokenError, type IssuedToken, type TokenClaims, type TokenService } from "../auth/tokens.js";
+import { isPrismaError } from "../db/prisma-errors.js";
 import { ConflictError, InvalidInputError, UnauthenticatedError } from "../errors.js";
 import type { ActivityTracker } from "../observability/activity.js";
 import type { AuthThrottle } from "../security/auth-throttle.js";
@@ -31,10 +32,6 @@ export interface Session extends IssuedToken {
 
 export const WRONG_CREDENTIALS = "wrong username or password";
 
-function isUniqueViolation(err: unknown): boolean {
-  return err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2002";
-}
-
 /** Registration, login, profile and token checks. Knows nothing about HTTP or GraphQL. */
 export class AccountsService {
   constructor(
@@ -60,7 +57,7 @@ export class AccountsService {
       metrics.registrations.inc();
       return { user, ...(await this.tokens.issue(user.id, user.tokenVersion)) };
     } catch (err) {
-      if (isUniqueViolation(err)) throw new ConflictError("username is already taken");
+      if (isPrismaError(err, "P2002")) throw new ConflictError("username is already taken");
       throw err;
     }
   }
@@ -77,10 +74,11 @@ export class AccountsService {
     }
     metrics.logins.inc({ outcome: "success" });
     if (this.passwords.needsRehash(user.passwordHash)) {
-      await this.prisma.user.update({
-        where: { id: user.id },
-        data: { passwordHash: await this.passwords.hash(password) },
-      });
+      // Best effort: a busy hasher must not fail a correct login; the next login tries again.
+      await this.passwords
+        .hash(password)
+        .then((passwordHash) => this.prisma.user.update({ where: { id: user.id }, data: { passwordHash } }))
+        .catch(() => undefined);
     }
     return { user, ...(await this.tokens.issue(user.id, user.tokenVersion)) };
   }
@@ -134,9 +132,16 @@ export class AccountsService {
   }
 
   /** Changes the password and revokes every token issued before; returns a fresh session. */
-  async changePassword(userId: number, currentPassword: string, newPassword: string): Promise<Session> {
+  async changePassword(
+    userId: number,
+    currentPassword: string,
+    newPassword: string,
+    ip: string,
+  ): Promise<Session> {
     const user = await this.prisma.user.findUnique({ where: { id: userId } });
     if (!user) throw new UnauthenticatedError("invalid or expired token");
+    // A stolen token must not become a way to guess the password: the login limits apply.
+    await this.throttle.login(ip, user.username);
     if (!(await this.passwords.verify(user.passwordHash, currentPassword))) {
       throw new InvalidInputError("currentPassword", "current password is wrong");
     }

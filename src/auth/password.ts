@@ -32,12 +32,28 @@ export class PasswordHasher {
 
   /** Verifies against `hash`, or, for an unknown user, against a dummy hash so both cost the same. */
   async verify(hash: string | undefined, password: string): Promise<boolean> {
-    const target = hash ?? (await (this.dummy ??= this.hash("dummy password for unknown users")));
+    const target = hash ?? (await this.dummyHash());
     const ok = await this.bounded(() => argon2.verify(target, password)).catch((err: unknown) => {
       if (err instanceof RateLimitedError) throw err;
       return false;
     });
     return ok && hash !== undefined;
+  }
+
+  // Made once, outside the concurrency bound: a refused attempt must not leave unknown users with an error
+  // that known users do not get (that would tell them apart).
+  private dummyHash(): Promise<string> {
+    const { memoryCost, timeCost, parallelism } = this.params;
+    this.dummy ??= argon2.hash("dummy password for unknown users", {
+      type: argon2.argon2id,
+      memoryCost,
+      timeCost,
+      parallelism,
+    });
+    return this.dummy.catch((err: unknown) => {
+      this.dummy = undefined;
+      throw err;
+    });
   }
 
   /** True when `hash` was made with other parameters than the configured ones. */

@@ -21,6 +21,7 @@ import { decode, encode } from "./codec.js";
 
 const NAMESPACE = "cache:v1:";
 const SEQ_KEY = `${NAMESPACE}seq`;
+const NEGATIVE_TTL_SECONDS = 60;
 
 // KEYS[1] entry, KEYS[2] seq; ARGV: value, ttl, seq at load start, namespace with prefix, tags...
 const STORE = `
@@ -75,7 +76,13 @@ export class TaggedCache {
   private readonly lockMs: number;
   private readonly pollMs: number;
 
+  /** Tags whose invalidation failed (Redis unusable): retried with the next one and when Redis returns. */
+  private readonly pending = new Set<string>();
+
   constructor(private readonly options: TaggedCacheOptions) {
+    options.redis.on("ready", () => {
+      if (this.pending.size > 0) void this.invalidate([], "retry");
+    });
     this.namespace = `${options.keyPrefix}${NAMESPACE}`;
     this.lockMs = options.lockMs ?? 3_000;
     this.pollMs = options.pollMs ?? 15;
@@ -129,11 +136,38 @@ export class TaggedCache {
     metrics.cacheHits.inc({ cache }, keys.length - missing.length);
     if (missing.length === 0) return result;
     metrics.cacheMisses.inc({ cache }, missing.length);
-    const loaded = await loadMissing(missing.map((i) => keys[i]));
-    missing.forEach((i, j) => (result[i] = loaded[j]));
-    await Promise.all(
-      missing.map((i, j) => this.store(entries[i], loaded[j], Number(seq ?? 0), tagsOf(loaded[j], keys[i]))),
-    );
+
+    // Single-flight per key: misses another request is already loading are awaited, the rest load together.
+    const waits: Promise<void>[] = [];
+    const toLoad: number[] = [];
+    for (const i of missing) {
+      const running = this.inflight.get(entries[i]) as Promise<T> | undefined;
+      if (!running) {
+        toLoad.push(i);
+        continue;
+      }
+      metrics.cacheSingleFlightWaits.inc({ cache, scope: "process" });
+      waits.push(running.then((value) => void (result[i] = value)));
+    }
+    if (toLoad.length > 0) {
+      const batch = loadMissing(toLoad.map((i) => keys[i])).then(async (loaded) => {
+        await Promise.all(
+          toLoad.map((i, j) =>
+            this.store(entries[i], loaded[j], Number(seq ?? 0), tagsOf(loaded[j], keys[i])),
+          ),
+        );
+        return loaded;
+      });
+      toLoad.forEach((i, j) => {
+        const one = batch.then((loaded) => loaded[j]);
+        this.inflight.set(entries[i], one);
+        one
+          .finally(() => this.inflight.get(entries[i]) === one && this.inflight.delete(entries[i]))
+          .catch(() => undefined);
+        waits.push(one.then((value) => void (result[i] = value)));
+      });
+    }
+    await Promise.all(waits);
     return result;
   }
 
@@ -179,13 +213,17 @@ export class TaggedCache {
 
   /**
    * Removes every entry carrying one of `tags`. Returns the number of entries removed, or null when Redis is
-   * unusable and nothing could be invalidated (a caller that must not lose the invalidation retries later).
+   * unusable: the tags are then kept and retried by this process with its next invalidation and when Redis
+   * returns (a caller that must survive a restart, like the CDC worker, retries by itself too).
    */
-  async invalidate(tags: string[], source: "api" | "cdc" = "api"): Promise<number | null> {
-    const unique = [...new Set(tags)];
+  async invalidate(tags: string[], source: "api" | "cdc" | "retry" = "api"): Promise<number | null> {
+    const unique = [...new Set([...this.pending, ...tags])];
     if (unique.length === 0) return 0;
-    metrics.cacheInvalidations.inc({ source }, unique.length);
-    if (this.options.redis.status !== "ready") return null;
+    metrics.cacheInvalidations.inc({ source }, tags.length);
+    if (this.options.redis.status !== "ready") {
+      unique.forEach((tag) => this.pending.add(tag));
+      return null;
+    }
     try {
       const removed = Number(
         await this.options.redis.eval(
@@ -199,9 +237,11 @@ export class TaggedCache {
       );
       this.options.breaker.success();
       metrics.cacheInvalidatedKeys.inc(removed);
+      unique.forEach((tag) => this.pending.delete(tag));
       return removed;
     } catch (err) {
       this.options.breaker.failure(err);
+      unique.forEach((tag) => this.pending.add(tag));
       return null;
     }
   }
@@ -253,13 +293,22 @@ export class TaggedCache {
     // Across replicas: the first to take the lock loads; the others wait for its value.
     const lock = `${entry}:lock`;
     const token = randomUUID();
-    const locked = await redis.set(lock, token, "PX", this.lockMs, "NX").catch(() => null);
+    let locked: string | null;
+    try {
+      locked = await redis.set(lock, token, "PX", this.lockMs, "NX");
+    } catch (err) {
+      breaker.failure(err);
+      return load();
+    }
     if (locked !== "OK") {
       metrics.cacheSingleFlightWaits.inc({ cache, scope: "cluster" });
       const deadline = Date.now() + this.lockMs;
-      while (Date.now() < deadline) {
+      while (Date.now() < deadline && breaker.available()) {
         await new Promise((r) => setTimeout(r, this.pollMs));
-        const text = await redis.get(entry).catch(() => null);
+        const text = await redis.get(entry).catch((err: unknown) => {
+          breaker.failure(err);
+          return null;
+        });
         if (text !== null) return decode<T>(text);
       }
     }
@@ -273,6 +322,10 @@ export class TaggedCache {
   }
 
   private async store(entry: string, value: unknown, seq: number, tags: string[], ttlSeconds?: number) {
+    // Misses (null) are kept briefly: enough to absorb a burst, too short to fill Redis with junk keys.
+    const ttl =
+      ttlSeconds ??
+      (value === null ? Math.min(NEGATIVE_TTL_SECONDS, this.options.ttlSeconds) : this.options.ttlSeconds);
     try {
       await this.options.redis.eval(
         STORE,
@@ -280,7 +333,7 @@ export class TaggedCache {
         entry,
         SEQ_KEY,
         encode(value),
-        ttlSeconds ?? this.options.ttlSeconds,
+        ttl,
         seq,
         this.namespace,
         ...new Set(tags),

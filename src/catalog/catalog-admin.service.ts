@@ -1,6 +1,7 @@
 /**
- * Catalogue writes for shop admins. Each write validates its input, runs in one transaction and, once it has
- * committed, invalidates exactly the cache tags it affects (src/cache/tags.ts), within the same request.
+ * Catalogue writes for shop admins. Each write validates its input, is one statement (or one transaction) and,
+ * once it has committed, invalidates exactly the cache tags it affects (src/cache/tags.ts), within the same
+ * request.
  */
 import type { TaggedCache } from "../cache/cache.js";
 import {
@@ -11,6 +12,7 @@ import {
 } from "../cache/tags.js";
 import { checkText } from "../accounts/account.rules.js";
 import { ConflictError, InvalidInputError, NotFoundError } from "../errors.js";
+import { isPrismaError } from "../db/prisma-errors.js";
 import { Prisma, type PrismaClient } from "../generated/prisma/client.js";
 import type { OptionKind } from "../generated/prisma/enums.js";
 import type { Category, Product, Promotion } from "./catalog.service.js";
@@ -101,10 +103,6 @@ function sortOrder(value: number, field = "sortOrder"): number {
     throw new InvalidInputError(field, `${field} must be an integer between -1000000 and 1000000`);
   }
   return value;
-}
-
-function isKnownError(err: unknown, code: string): boolean {
-  return err instanceof Prisma.PrismaClientKnownRequestError && err.code === code;
 }
 
 export class CatalogAdminService {
@@ -276,7 +274,7 @@ export class CatalogAdminService {
   }
 
   async deletePromotion(id: number): Promise<boolean> {
-    await this.write(() => this.prisma.promotion.delete({ where: { id } }), "the promotion is in use");
+    await this.write(() => this.prisma.promotion.delete({ where: { id } }));
     await this.cache.invalidate(tagsForPromotionChange());
     return true;
   }
@@ -301,12 +299,14 @@ export class CatalogAdminService {
   }
 
   /** Runs a write, mapping "not found", unique and foreign-key violations to domain errors. */
-  private async write<T>(run: () => Promise<T>, conflictMessage: string): Promise<T> {
+  private async write<T>(run: () => Promise<T>, conflictMessage?: string): Promise<T> {
     try {
       return await run();
     } catch (err) {
-      if (isKnownError(err, "P2025")) throw new NotFoundError("no such record");
-      if (isKnownError(err, "P2002") || isKnownError(err, "P2003")) throw new ConflictError(conflictMessage);
+      if (isPrismaError(err, "P2025")) throw new NotFoundError("no such record");
+      if (conflictMessage && (isPrismaError(err, "P2002") || isPrismaError(err, "P2003"))) {
+        throw new ConflictError(conflictMessage);
+      }
       throw err;
     }
   }

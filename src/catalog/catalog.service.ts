@@ -10,6 +10,14 @@ export type { Category, Product, ProductOption, Promotion };
 
 export const OPTION_KINDS: readonly OptionKind[] = ["TEMPERATURE", "SUGAR", "MILK", "CREAM"];
 
+/** The shop's display label of each option kind (the legacy detail shows it even for a product without it). */
+export const OPTION_LABELS: Record<OptionKind, string> = {
+  TEMPERATURE: "温度",
+  SUGAR: "糖",
+  MILK: "奶",
+  CREAM: "奶油",
+};
+
 /** A product's option of one kind with its choices, in display order. */
 export interface OptionGroup {
   kind: OptionKind;
@@ -30,6 +38,8 @@ export interface ProductPage {
 }
 
 export const MAX_PAGE_SIZE = 100;
+
+const PID_SHAPE = /^[A-Za-z0-9_]{1,32}$/;
 
 /** Groups option rows by kind (kinds in TEMPERATURE, SUGAR, MILK, CREAM order; choices by sort order). */
 export function groupOptions(rows: ProductOption[]): OptionGroup[] {
@@ -119,8 +129,12 @@ export class CatalogService {
       : load(productIds);
   }
 
-  /** One product by pid (case-insensitively, like the column's collation); unknown pids are cached too. */
-  productByPid(pid: string): Promise<Product | null> {
+  /**
+   * One product by pid (case-insensitively, like the column's collation). Unknown pids are cached briefly;
+   * strings that cannot be a pid are answered without touching Redis or MySQL.
+   */
+  async productByPid(pid: string): Promise<Product | null> {
+    if (!PID_SHAPE.test(pid)) return null;
     const load = () => this.prisma.product.findUnique({ where: { pid } });
     return this.cache
       ? this.cache.getOrLoad("product", pid.toLowerCase(), load, (p) =>

@@ -7,23 +7,13 @@ import { pino } from "pino";
 import { RedisBreaker } from "../cache/breaker.js";
 import { TaggedCache } from "../cache/cache.js";
 import { createRedis } from "../cache/redis.js";
-import { ConfigError, loadConfig } from "../config.js";
+import { loadConfigOrExit } from "../config.js";
 import { loggerOptions } from "../observability/logger.js";
 import { BinlogWorker } from "./binlog-worker.js";
 import { startMetricsServer } from "./metrics-server.js";
 import { PositionStore } from "./position-store.js";
 
-function configOrExit() {
-  try {
-    return loadConfig();
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    process.stderr.write(`${err.message}\n`);
-    process.exit(1);
-  }
-}
-
-const config = configOrExit();
+const config = loadConfigOrExit();
 const logger = pino({ ...loggerOptions(config), base: { service: "coffee-shop-cdc", pid: process.pid } });
 const redis = createRedis(config.redis);
 const breaker = new RedisBreaker(redis, logger);

@@ -1,4 +1,5 @@
 /** The catalogue the legacy service shipped (../shared/legacy-api.md), as seed data. */
+import { OPTION_LABELS } from "../catalog/catalog.service.js";
 import type { OptionKind } from "../generated/prisma/enums.js";
 
 export interface SeedCategory {
@@ -38,12 +39,10 @@ export const seedCategories: SeedCategory[] = [
   { type: "fruit_tea", name: "水果茶", sortOrder: 4 },
 ];
 
-const LABELS: Record<OptionKind, string> = { TEMPERATURE: "温度", SUGAR: "糖", MILK: "奶", CREAM: "奶油" };
-
 function option(kind: OptionKind, choices: string, deltas: Record<string, string> = {}): SeedOption {
   return {
     kind,
-    label: LABELS[kind],
+    label: OPTION_LABELS[kind],
     choices: choices.split("/").map((value) => ({ value, priceDelta: deltas[value] })),
   };
 }

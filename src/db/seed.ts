@@ -8,6 +8,7 @@ import { PasswordHasher } from "../auth/password.js";
 import type { Config } from "../config.js";
 import type { PrismaClient } from "../generated/prisma/client.js";
 import type { Database } from "./database.js";
+import { isPrismaError } from "./prisma-errors.js";
 import { productImage, seedCategories, seedProducts, seedPromotions } from "./seed-data.js";
 
 export interface SeedResult {
@@ -106,31 +107,39 @@ function seedInTransaction(prisma: PrismaClient): Promise<SeedResult> {
 
 /**
  * Creates the admin account from ADMIN_USERNAME / ADMIN_PASSWORD, or promotes an existing account of that
- * name (its password stays as it is).
+ * name, but only when ADMIN_PASSWORD is its password: otherwise whoever registered the name first (in any
+ * letter case) would become admin.
  */
 export async function seedAdmin(
   prisma: PrismaClient,
-  hashPassword: (password: string) => Promise<string>,
+  hasher: PasswordHasher,
   username: string,
   password: string,
-): Promise<"created" | "promoted" | "unchanged"> {
+): Promise<"created" | "promoted" | "unchanged" | "refused: the account exists with another password"> {
   const existing = await prisma.user.findUnique({ where: { username } });
-  if (existing) {
-    if (existing.role === "ADMIN") return "unchanged";
-    await prisma.user.update({ where: { id: existing.id }, data: { role: "ADMIN" } });
-    return "promoted";
+  if (!existing) {
+    try {
+      await prisma.user.create({
+        data: { username, passwordHash: await hasher.hash(password), nickName: "admin", role: "ADMIN" },
+      });
+      return "created";
+    } catch (err) {
+      // Another replica created it at the same moment.
+      if (isPrismaError(err, "P2002")) return seedAdmin(prisma, hasher, username, password);
+      throw err;
+    }
   }
-  await prisma.user.create({
-    data: { username, passwordHash: await hashPassword(password), nickName: "admin", role: "ADMIN" },
-  });
-  return "created";
+  if (existing.role === "ADMIN") return "unchanged";
+  if (!(await hasher.verify(existing.passwordHash, password)))
+    return "refused: the account exists with another password";
+  await prisma.user.update({ where: { id: existing.id }, data: { role: "ADMIN" } });
+  return "promoted";
 }
 
 /** seedAdmin with the configured account, when ADMIN_USERNAME/ADMIN_PASSWORD are set; returns a log line. */
 export async function seedAdminFromConfig(prisma: PrismaClient, config: Config): Promise<string | undefined> {
   const { username, password } = config.admin;
   if (!username || !password) return undefined;
-  const hasher = new PasswordHasher(config.argon2);
-  const outcome = await seedAdmin(prisma, (p) => hasher.hash(p), username, password);
+  const outcome = await seedAdmin(prisma, new PasswordHasher(config.argon2), username, password);
   return `seed: admin account ${username} ${outcome}`;
 }

@@ -15,12 +15,13 @@ import {
 } from "graphql";
 import { Tags } from "../cache/tags.js";
 
+// Promotions are left out on purpose: their active window is applied at read time, and a cached response
+// would keep showing one that ended (the data cache beneath still serves them).
 const PUBLIC_ROOT_FIELDS: Record<string, string> = {
   categories: Tags.categories,
   category: Tags.categories,
   products: Tags.products,
   product: Tags.products,
-  promotions: Tags.promotions,
 };
 
 const PUBLIC_TYPES = new Set([
@@ -28,7 +29,6 @@ const PUBLIC_TYPES = new Set([
   "Product",
   "ProductOption",
   "OptionChoice",
-  "Promotion",
   "ProductConnection",
   "ProductEdge",
   "PageInfo",
@@ -85,7 +85,6 @@ export function tagsOfField(
     if (!entity || typeof entity.id !== "number") continue;
     if (typeName === "Category") tags.push(Tags.category(entity.id));
     else if (typeName === "Product") tags.push(Tags.product(entity.id), Tags.category(entity.categoryId!));
-    else if (typeName === "Promotion") tags.push(Tags.promotions);
   }
   return tags;
 }

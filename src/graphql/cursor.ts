@@ -13,3 +13,22 @@ export function decodeCursor(kind: string, cursor: string, field = "after"): num
   }
   return id;
 }
+
+/** A Relay connection over one page of rows, with cursors of `kind`. */
+export function toConnection<T extends { id: number }, N = T>(
+  kind: string,
+  rows: T[],
+  page: { hasNextPage: boolean; after?: string | null },
+  node: (row: T) => N = (row) => row as unknown as N,
+) {
+  const edges = rows.map((row) => ({ cursor: encodeCursor(kind, row.id), node: node(row) }));
+  return {
+    edges,
+    pageInfo: {
+      hasNextPage: page.hasNextPage,
+      hasPreviousPage: Boolean(page.after),
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
+  };
+}

@@ -74,7 +74,7 @@ class OperationMeasure {
     }
   }
 
-  /** Depth and cost of a selection set on `type`; `seen` guards against fragment cycles. */
+  /** Depth and cost of a selection set on `type`; `seen` (the fragments being expanded) stops cycles. */
   measure(
     selectionSet: SelectionSetNode,
     type: GraphQLNamedType | undefined,
@@ -91,6 +91,7 @@ class OperationMeasure {
       }
       let inner: SelectionSetNode;
       let innerType = type;
+      let innerSeen = seen;
       if (selection.kind === Kind.INLINE_FRAGMENT) {
         inner = selection.selectionSet;
         if (selection.typeCondition)
@@ -101,9 +102,10 @@ class OperationMeasure {
         if (!fragment || seen.has(name)) continue;
         inner = fragment.selectionSet;
         innerType = this.context.getSchema().getType(fragment.typeCondition.name.value) ?? type;
-        seen = new Set([...seen, name]);
+        // Only this spread's subtree knows the fragment: every other spread of it is counted in full.
+        innerSeen = new Set([...seen, name]);
       }
-      const measured = this.measure(inner, innerType, seen);
+      const measured = this.measure(inner, innerType, innerSeen);
       depth = Math.max(depth, measured.depth);
       cost += measured.cost;
     }

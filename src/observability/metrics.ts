@@ -148,7 +148,7 @@ export const metrics = {
   }),
   cacheInvalidations: new Counter({
     name: "cache_invalidations_total",
-    help: "Tag invalidations, by source (api, cdc)",
+    help: "Tag invalidations, by source (api, cdc, retry of one that failed while Redis was down)",
     labelNames: ["source"] as const,
     registers: [registry],
   }),

@@ -50,6 +50,14 @@ export interface UpdateCartItemInput {
 
 type Db = PrismaClient | Prisma.TransactionClient;
 
+/**
+ * Serialises the changes to one user's cart (adds, edits, checkout) by locking the user's row: without it,
+ * two concurrent adds of one item would both insert or both read the old quantity.
+ */
+export async function lockCart(tx: Prisma.TransactionClient, userId: number): Promise<void> {
+  await tx.$queryRaw`SELECT id FROM users WHERE id = ${userId} FOR UPDATE`;
+}
+
 /** One cart line priced from current rows; `chosen` undefined when a stored choice is no longer offered. */
 export function priceLine(
   item: { id: number; quantity: number; options: string },
@@ -105,6 +113,7 @@ export class CartService {
     const price = unitPrice(product, chosen);
 
     await this.prisma.$transaction(async (tx) => {
+      await lockCart(tx, userId);
       const existing = await tx.cartItem.findUnique({
         where: { userId_productId_options: { userId, productId: product.id, options: key } },
       });
@@ -129,6 +138,7 @@ export class CartService {
   /** Changes an item's quantity or options (merging into an equal item if the new choice matches one). */
   async update(userId: number, itemId: number, input: UpdateCartItemInput): Promise<Cart> {
     await this.prisma.$transaction(async (tx) => {
+      await lockCart(tx, userId);
       const item = await tx.cartItem.findFirst({
         where: { id: itemId, userId },
         include: { product: { include: { options: true } } },

@@ -4,14 +4,34 @@
  * The same idempotency key for the same user always answers the same order, also under concurrent retries.
  */
 import { ConflictError, InvalidInputError, NotFoundError } from "../errors.js";
+import { isPrismaError } from "../db/prisma-errors.js";
 import { Prisma, type Order, type OrderItem, type PrismaClient } from "../generated/prisma/client.js";
 import type { OrderStatus } from "../generated/prisma/enums.js";
 import { metrics } from "../observability/metrics.js";
-import { priceLine } from "./cart.service.js";
+import { lockCart, priceLine } from "./cart.service.js";
+import type { ChosenOption } from "./pricing.js";
 import { newOrderNumber } from "./order-number.js";
 
 export type { Order, OrderItem };
-export type OrderWithItems = Order & { items: OrderItem[] };
+type OrderWithItems = Order & { items: OrderItem[] };
+
+/** An order as shown: snapshotted options parsed, and whether prices changed since items were added. */
+export interface OrderView extends Omit<OrderWithItems, "items"> {
+  items: (Omit<OrderItem, "options"> & { options: ChosenOption[]; priceChanged: boolean })[];
+  priceChanged: boolean;
+}
+
+function toView(order: OrderWithItems): OrderView {
+  const items = order.items.map((item) => ({
+    ...item,
+    options: (JSON.parse(item.options) as ChosenOption[]).map((o) => ({
+      ...o,
+      priceDelta: new Prisma.Decimal(o.priceDelta),
+    })),
+    priceChanged: !item.unitPrice.equals(item.cartUnitPrice),
+  }));
+  return { ...order, items, priceChanged: items.some((i) => i.priceChanged) };
+}
 
 export interface PlaceOrderInput {
   idempotencyKey: string;
@@ -19,7 +39,7 @@ export interface PlaceOrderInput {
 }
 
 export interface OrderPage {
-  items: OrderWithItems[];
+  items: OrderView[];
   hasNextPage: boolean;
 }
 
@@ -37,15 +57,10 @@ const NEXT: Record<OrderStatus, OrderStatus[]> = {
 
 class EmptyCart extends Error {}
 
-function isUniqueViolation(err: unknown, target?: string): boolean {
-  if (!(err instanceof Prisma.PrismaClientKnownRequestError) || err.code !== "P2002") return false;
-  return target === undefined || JSON.stringify(err.meta ?? {}).includes(target);
-}
-
 export class OrdersService {
   constructor(private readonly prisma: PrismaClient) {}
 
-  async place(userId: number, input: PlaceOrderInput): Promise<OrderWithItems> {
+  async place(userId: number, input: PlaceOrderInput): Promise<OrderView> {
     if (!IDEMPOTENCY_KEY.test(input.idempotencyKey)) {
       throw new InvalidInputError(
         "idempotencyKey",
@@ -56,19 +71,19 @@ export class OrdersService {
     if ([...note].length > 200) throw new InvalidInputError("note", "note must be at most 200 characters");
 
     const earlier = await this.byKey(userId, input.idempotencyKey);
-    if (earlier) return earlier;
+    if (earlier) return toView(earlier);
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.checkout(userId, input.idempotencyKey, note);
+        return toView(await this.checkout(userId, input.idempotencyKey, note));
       } catch (err) {
         // A concurrent request with the same key won: answer its order.
-        if (err instanceof EmptyCart || isUniqueViolation(err, "idempotency")) {
+        if (err instanceof EmptyCart || isPrismaError(err, "P2002", "idempotency")) {
           const winner = await this.byKey(userId, input.idempotencyKey);
-          if (winner) return winner;
+          if (winner) return toView(winner);
           if (err instanceof EmptyCart) throw new InvalidInputError("cart", "your cart is empty");
         }
         // An order-number collision or a deadlock between concurrent checkouts: try again.
-        const retryable = isUniqueViolation(err, "order_no") || (err as { code?: string }).code === "P2034";
+        const retryable = isPrismaError(err, "P2002", "order_no") || isPrismaError(err, "P2034");
         if (retryable && attempt < 3) continue;
         throw err;
       }
@@ -77,16 +92,14 @@ export class OrdersService {
 
   private async checkout(userId: number, idempotencyKey: string, note: string): Promise<OrderWithItems> {
     const order = await this.prisma.$transaction(async (tx) => {
-      // Locks the cart: a concurrent checkout of the same cart waits, then finds it empty.
-      const locked = await tx.$queryRaw<
-        { id: number }[]
-      >`SELECT id FROM cart_items WHERE user_id = ${userId} FOR UPDATE`;
-      if (locked.length === 0) throw new EmptyCart();
+      // A concurrent checkout of the same cart waits here, then finds it empty.
+      await lockCart(tx, userId);
       const items = await tx.cartItem.findMany({
         where: { userId },
         orderBy: { id: "asc" },
         include: { product: { include: { options: true } } },
       });
+      if (items.length === 0) throw new EmptyCart();
       const lines = items.map((item) => ({
         item,
         line: priceLine(item, item.product, item.product.options),
@@ -149,38 +162,34 @@ export class OrdersService {
       take: first + 1,
       include: { items: { orderBy: { id: "asc" } } },
     });
-    return { items: rows.slice(0, first), hasNextPage: rows.length > first };
+    return { items: rows.slice(0, first).map(toView), hasNextPage: rows.length > first };
   }
 
   /** One order of the user (any order for an admin); another user's order is "not found", never "forbidden". */
-  async find(orderNo: string, userId: number, isAdmin = false): Promise<OrderWithItems | null> {
+  async find(orderNo: string, userId: number, isAdmin = false): Promise<OrderView | null> {
     const order = await this.prisma.order.findUnique({
       where: { orderNo },
       include: { items: { orderBy: { id: "asc" } } },
     });
-    return order && (isAdmin || order.userId === userId) ? order : null;
+    return order && (isAdmin || order.userId === userId) ? toView(order) : null;
   }
 
   /** Customers may cancel while the order is still PLACED. */
-  async cancel(orderNo: string, userId: number): Promise<OrderWithItems> {
+  async cancel(orderNo: string, userId: number): Promise<OrderView> {
     const order = await this.find(orderNo, userId);
     if (!order) throw new NotFoundError(`no order ${orderNo}`);
     return this.transition(order, "CANCELLED", ["PLACED"]);
   }
 
   /** The shop moves an order along its workflow; any other transition is refused. */
-  async advance(orderNo: string, status: OrderStatus): Promise<OrderWithItems> {
+  async advance(orderNo: string, status: OrderStatus): Promise<OrderView> {
     const order = await this.find(orderNo, 0, true);
     if (!order) throw new NotFoundError(`no order ${orderNo}`);
     const from = (Object.keys(NEXT) as OrderStatus[]).filter((s) => NEXT[s].includes(status));
     return this.transition(order, status, from);
   }
 
-  private async transition(
-    order: OrderWithItems,
-    to: OrderStatus,
-    from: OrderStatus[],
-  ): Promise<OrderWithItems> {
+  private async transition(order: OrderView, to: OrderStatus, from: OrderStatus[]): Promise<OrderView> {
     // Conditional on the current status, so two concurrent transitions cannot both apply.
     const { count } = await this.prisma.order.updateMany({
       where: { id: order.id, status: { in: from } },

@@ -1,20 +1,13 @@
 import type { FastifyPluginAsync } from "fastify";
-import { groupOptions, type OptionGroup } from "../catalog/catalog.service.js";
+import { groupOptions, OPTION_LABELS, type OptionGroup } from "../catalog/catalog.service.js";
 import type { OptionKind } from "../generated/prisma/enums.js";
 import { LegacyHttpError, sendLegacy } from "./legacy-errors.js";
 import { legacyDateTime, PyFloat } from "./legacy-json.js";
 import { productDetailSchema, promotionsSchema, typeProductsSchema, typesSchema } from "./legacy.schemas.js";
 
-const DEFAULT_LABELS: Record<OptionKind, string> = {
-  TEMPERATURE: "温度",
-  MILK: "奶",
-  SUGAR: "糖",
-  CREAM: "奶油",
-};
-
 function optionFields(groups: OptionGroup[], kind: OptionKind): [string, string] {
   const group = groups.find((g) => g.kind === kind);
-  return [group ? group.choices.map((c) => c.value).join("/") : "", group?.label ?? DEFAULT_LABELS[kind]];
+  return [group ? group.choices.map((c) => c.value).join("/") : "", group?.label ?? OPTION_LABELS[kind]];
 }
 
 /** The legacy product and promotion routes, over the same catalogue service as GraphQL. */

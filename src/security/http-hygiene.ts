@@ -3,9 +3,6 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Config } from "../config.js";
 import type { RateLimiter } from "./rate-limiter.js";
 
-// Probes and metrics are for our own infrastructure and must keep answering under any load.
-const UNLIMITED = /^\/(health|ready|metrics)(\?|$)/;
-
 /** Headers every response carries; HTML pages (IDEs, docs) add their own Content-Security-Policy. */
 function securityHeaders(
   _req: FastifyRequest,
@@ -36,8 +33,9 @@ export async function registerHttpHygiene(app: FastifyInstance, config: Config, 
     });
   }
   const { requestsPerIp, windowSeconds } = config.rateLimits;
+  // Every path counts, probes included: a probe or a scrape every few seconds is far below the limit, and a
+  // flood of /health or /ready would otherwise reach the database pool unthrottled.
   app.addHook("onRequest", async (req) => {
-    if (UNLIMITED.test(req.url)) return;
     await limiter.hit(`ip:${req.ip}`, requestsPerIp, windowSeconds, "too many requests; slow down");
   });
 }

@@ -217,6 +217,13 @@ describe.skipIf(skip)("three replicas behind nginx (needs nginx)", () => {
     expect(tooBig.headers.get("x-request-id")).toBeNull(); // nginx's answer: no replica saw it
   });
 
+  it("keeps /metrics and /ready for the replicas' direct callers only", async () => {
+    for (const path of ["/metrics", "/ready"]) {
+      expect((await fetch(`${cluster!.httpUrl}${path}`)).status, path).toBe(404);
+      expect((await fetch(`${cluster!.replicas[0].url}${path}`)).status, path).toBe(200);
+    }
+  });
+
   it("loses no request when a replica is killed (SIGKILL) under load", async () => {
     const [victim, ...others] = cluster!.replicas;
     const result = await load(cluster!.httpUrl, {

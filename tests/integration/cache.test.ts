@@ -167,3 +167,48 @@ describe("TaggedCache", () => {
     expect(loads).toEqual([[101, 102, 103], [102]]);
   });
 });
+
+describe("TaggedCache batch reads", () => {
+  it("single-flight: concurrent batch reads of the same cold keys load each key once", async () => {
+    const ids = [201, 202, 203];
+    let loads = 0;
+    const load = async (missing: number[]) => {
+      loads += missing.length;
+      await new Promise((r) => setTimeout(r, 50));
+      return missing.map((id) => `value-${id}`);
+    };
+    const results = await Promise.all(
+      Array.from({ length: 50 }, () =>
+        cache.getOrLoadMany("batch-sf", ids, String, load, (_v, id) => [`item:${id}`]),
+      ),
+    );
+    expect(new Set(results.map((r) => r.join()))).toEqual(new Set(["value-201,value-202,value-203"]));
+    expect(loads).toBe(3);
+  });
+
+  it("keeps an invalidation that failed while Redis was down and applies it when Redis returns", async () => {
+    const redis = createRedis({ ...config.redis, keyPrefix });
+    clients.push(redis);
+    await whenReady(redis, 2_000);
+    const own = new TaggedCache({
+      redis,
+      breaker: new RedisBreaker(redis, silent),
+      keyPrefix,
+      ttlSeconds: 60,
+    });
+    const key = freshKey();
+    const loader = countingLoader("v1");
+    await own.getOrLoad("t", key, loader.load, () => ["product:99"]);
+
+    redis.disconnect(true); // drops the connection; ioredis reconnects by itself
+    expect(await own.invalidate(["product:99"])).toBeNull();
+    await whenReady(redis, 5_000).catch(() => undefined);
+    // Another replica reads the key until the retried invalidation has removed it.
+    const deadline = Date.now() + 5_000;
+    while (loader.calls < 2 && Date.now() < deadline) {
+      await cache.getOrLoad("t", key, loader.load, () => ["product:99"]);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(loader.calls).toBe(2);
+  });
+});

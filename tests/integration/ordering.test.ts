@@ -102,6 +102,32 @@ describe("cart", () => {
     );
   });
 
+  it("adds up concurrent adds of one item without losing any, and caps a cart at 30 items", async () => {
+    const token = await userToken(t);
+    const results = await Promise.all(Array.from({ length: 8 }, () => add(token, "latte001", 1)));
+    expect(results.flatMap((r) => r.errors ?? [])).toEqual([]);
+    expect((await gql(t.app, MyCartDocument, {}, token)).data!.me!.cart.items.map((i) => i.quantity)).toEqual(
+      [8],
+    );
+
+    const full = await userToken(t);
+    const user = await t.db.prisma.user.findFirstOrThrow({ orderBy: { id: "desc" } });
+    const product = await t.db.prisma.product.findUniqueOrThrow({ where: { pid: "latte002" } });
+    await t.db.prisma.cartItem.createMany({
+      data: Array.from({ length: 30 }, (_, i) => ({
+        userId: user.id,
+        productId: product.id,
+        options: `[{"kind":"SUGAR","value":"v${i}"}]`,
+        quantity: 1,
+        unitPrice: "28.00",
+      })),
+    });
+    expect((await add(full, "latte003", 1)).errors?.[0].extensions).toMatchObject({
+      code: "BAD_USER_INPUT",
+      field: "pid",
+    });
+  });
+
   it("refuses unavailable products", async () => {
     const token = await userToken(t);
     await setProduct("fruit_tea002", { isAvailable: false });

@@ -1,7 +1,8 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { createDatabase } from "../../src/db/database.js";
 import { migrate } from "../../src/db/migrate.js";
-import { describeSeedResult, isCatalogueEmpty, seed } from "../../src/db/seed.js";
+import { PasswordHasher } from "../../src/auth/password.js";
+import { describeSeedResult, isCatalogueEmpty, seed, seedAdmin } from "../../src/db/seed.js";
 import { scratchDatabaseName, testConfig } from "../helpers/env.js";
 
 const databases: ReturnType<typeof createDatabase>[] = [];
@@ -89,5 +90,25 @@ describe("seed", () => {
     expect(results.reduce((n, r) => n + r.created.promotions, 0)).toBe(4);
     expect(await prisma.promotion.count()).toBe(4);
     expect(await prisma.productOption.count()).toBe(85);
+  });
+});
+
+describe("admin account from ADMIN_USERNAME / ADMIN_PASSWORD", () => {
+  it("creates it, leaves it, and promotes an existing account only with the right password", async () => {
+    const db = await emptyDatabase("admin");
+    const hasher = new PasswordHasher({ ...testConfig().argon2, memoryCost: 4096, timeCost: 1 });
+    expect(await seedAdmin(db.prisma, hasher, "boss", "boss-pass-1")).toBe("created");
+    expect(await seedAdmin(db.prisma, hasher, "BOSS", "boss-pass-1")).toBe("unchanged");
+    expect((await db.prisma.user.findUniqueOrThrow({ where: { username: "boss" } })).role).toBe("ADMIN");
+
+    await db.prisma.user.create({
+      data: { username: "squatter", passwordHash: await hasher.hash("their-pass-1") },
+    });
+    expect(await seedAdmin(db.prisma, hasher, "SQUATTER", "admin-pass-1")).toMatch(/^refused/);
+    expect((await db.prisma.user.findUniqueOrThrow({ where: { username: "squatter" } })).role).toBe(
+      "CUSTOMER",
+    );
+    expect(await seedAdmin(db.prisma, hasher, "squatter", "their-pass-1")).toBe("promoted");
+    expect((await db.prisma.user.findUniqueOrThrow({ where: { username: "squatter" } })).role).toBe("ADMIN");
   });
 });

@@ -52,6 +52,29 @@ describe("graceful shutdown", () => {
     await expect(fetch(`${base}/`)).rejects.toThrow();
   });
 
+  it("waits for a handler whose client has already gone before it resolves", async () => {
+    let finished = false;
+    current = await createTestApp();
+    current.app.get("/test-abandoned", async () => {
+      await new Promise((r) => setTimeout(r, 300));
+      finished = true;
+      return { done: true };
+    });
+    await current.app.listen({ host: "127.0.0.1", port: 0 });
+    const { port } = current.app.server.address() as { port: number };
+    const client = new AbortController();
+    const request = fetch(`http://127.0.0.1:${port}/test-abandoned`, { signal: client.signal }).catch(
+      () => "aborted",
+    );
+    await new Promise((r) => setTimeout(r, 50));
+    client.abort();
+    expect(await request).toBe("aborted");
+
+    expect(await closeGracefully(current.app, 5_000, silent)).toBe(true);
+    // The pools may now be closed: nothing of the request still needs them.
+    expect(finished).toBe(true);
+  });
+
   it("cuts requests that outlive the timeout", async () => {
     const base = await listeningApp(5_000);
     const inFlight = fetch(`${base}/test-slow`).then(

@@ -120,7 +120,7 @@ describe("rate limits", () => {
     expect(statuses[12]).toBe(429);
   });
 
-  it("the per-IP request limit answers 429 on REST and GraphQL, never on /health", async () => {
+  it("the per-IP request limit answers 429 on REST, GraphQL and the probes alike", async () => {
     const ip = "10.0.3.1";
     for (let i = 0; i < 60; i++) {
       expect((await raw(t.app, { method: "GET", url: "/products/type", headers: from(ip) })).status).toBe(
@@ -139,7 +139,7 @@ describe("rate limits", () => {
     });
     expect(graphql.status).toBe(429);
     expect(JSON.parse(graphql.body).errors[0].extensions.code).toBe("RATE_LIMITED");
-    expect((await raw(t.app, { method: "GET", url: "/health", headers: from(ip) })).status).toBe(200);
+    expect((await raw(t.app, { method: "GET", url: "/health", headers: from(ip) })).status).toBe(429);
     expect(
       (await raw(t.app, { method: "GET", url: "/products/type", headers: from("10.0.3.2") })).status,
     ).toBe(200);
@@ -250,6 +250,26 @@ describe("password hashing under load", () => {
     } finally {
       verify.mockRestore();
     }
+  });
+
+  it("answers unknown users like known ones even after the hasher was busy", async () => {
+    const hasher = new PasswordHasher({
+      memoryCost: 4096,
+      timeCost: 1,
+      parallelism: 1,
+      maxConcurrency: 1,
+      maxQueue: 0,
+    });
+    const hash = await hasher.hash("coffee123");
+    const busy = await Promise.allSettled([
+      hasher.verify(hash, "x"),
+      hasher.verify(undefined, "x"),
+      hasher.verify(undefined, "x"),
+    ]);
+    expect(busy.some((r) => r.status === "rejected")).toBe(true);
+    // Idle again: both kinds of wrong login get the same answer.
+    expect(await hasher.verify(undefined, "coffee123")).toBe(false);
+    expect(await hasher.verify(hash, "wrong-123")).toBe(false);
   });
 
   it("does the same hashing work for an unknown user as for a wrong password", async () => {

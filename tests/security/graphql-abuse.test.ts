@@ -165,3 +165,17 @@ describe("GraphQL abuse is refused before any resolver runs", () => {
     }
   });
 });
+
+describe("query cost with fragments", () => {
+  it("counts a fragment at every place it is spread", async () => {
+    const fragment = "fragment C on Category { products { category { products { pid } } } }";
+    const once = await rawGql(t.app, { query: `{ categories { ...C } } ${fragment}` });
+    const twice = await rawGql(t.app, {
+      query: `{ categories { ...C products { category { ...C } } } } ${fragment}`,
+    });
+    const cost = (r: typeof once) =>
+      Number(/the query cost is (\d+)/.exec(r.errors?.map((e) => e.message).join(" ") ?? "")?.[1] ?? 0);
+    expect(cost(twice)).toBeGreaterThan(cost(once));
+    expect(codes(twice)).toContain("GRAPHQL_VALIDATION_FAILED");
+  });
+});

@@ -1,6 +1,7 @@
 import { URLResolver } from "graphql-scalars";
 import { Arg, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from "type-graphql";
 import type { Session, User as UserRow } from "../../accounts/accounts.service.js";
+import { profileImages } from "../../accounts/profile.js";
 import type { GraphQLContext } from "../context.js";
 import { ChangePasswordInput, LoginInput, RegisterInput, UpdateMeInput } from "./account.inputs.js";
 import { AuthPayload, User } from "./user.type.js";
@@ -38,7 +39,7 @@ export class AccountResolver {
   async changePassword(@Arg("input") input: ChangePasswordInput, @Ctx() ctx: GraphQLContext) {
     const viewer = await ctx.requireViewer();
     return payload(
-      await ctx.services.accounts.changePassword(viewer.id, input.currentPassword, input.newPassword),
+      await ctx.services.accounts.changePassword(viewer.id, input.currentPassword, input.newPassword, ctx.ip),
     );
   }
 
@@ -57,11 +58,11 @@ export class AccountResolver {
 
   @FieldResolver(() => URLResolver)
   avatarUrl(@Root() user: UserRow, @Ctx() ctx: GraphQLContext): string {
-    return user.avatarUrl || ctx.config.defaultAvatarUrl;
+    return profileImages(user, ctx.config).avatarUrl;
   }
 
   @FieldResolver(() => URLResolver)
   backgroundUrl(@Root() user: UserRow, @Ctx() ctx: GraphQLContext): string {
-    return user.backgroundUrl || ctx.config.defaultBackgroundUrl;
+    return profileImages(user, ctx.config).backgroundUrl;
   }
 }

@@ -7,7 +7,7 @@ import {
   type Product as ProductRow,
 } from "../../catalog/catalog.service.js";
 import type { GraphQLContext } from "../context.js";
-import { decodeCursor, encodeCursor } from "../cursor.js";
+import { decodeCursor, toConnection } from "../cursor.js";
 import { Category } from "./category.type.js";
 import { ProductConnection, ProductFilterInput } from "./product-connection.type.js";
 import { ProductOption } from "./product-option.type.js";
@@ -25,16 +25,9 @@ export class ProductResolver {
   ) {
     const afterId = after ? decodeCursor("product", after) : undefined;
     const page = await ctx.services.catalog.productsPage(filter ?? {}, first ?? 20, afterId);
-    const edges = page.items.map((node) => ({ cursor: encodeCursor("product", node.id), node }));
     return {
-      edges,
+      ...toConnection("product", page.items, { hasNextPage: page.hasNextPage, after }),
       totalCount: page.totalCount,
-      pageInfo: {
-        hasNextPage: page.hasNextPage,
-        hasPreviousPage: Boolean(after),
-        startCursor: edges[0]?.cursor ?? null,
-        endCursor: edges.at(-1)?.cursor ?? null,
-      },
     };
   }
 

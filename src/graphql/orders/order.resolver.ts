@@ -1,13 +1,10 @@
 import { Arg, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from "type-graphql";
 import type { User as UserRow } from "../../accounts/accounts.service.js";
-import { ForbiddenError } from "../../errors.js";
+import { NotFoundError } from "../../errors.js";
 import { OrderStatus } from "../../generated/prisma/enums.js";
-import { Prisma } from "../../generated/prisma/client.js";
-import type { OrderWithItems } from "../../orders/orders.service.js";
-import type { ChosenOption as ChosenOptionRow } from "../../orders/pricing.js";
 import { User } from "../accounts/user.type.js";
 import type { GraphQLContext } from "../context.js";
-import { decodeCursor, encodeCursor } from "../cursor.js";
+import { decodeCursor, toConnection } from "../cursor.js";
 import {
   AddToCartInput,
   Cart,
@@ -17,26 +14,13 @@ import {
   UpdateCartItemInput,
 } from "./order.types.js";
 
-/** The GraphQL view of an order: snapshotted options parsed, price changes made explicit. */
-function orderView(order: OrderWithItems) {
-  const items = order.items.map((item) => ({
-    ...item,
-    options: (JSON.parse(item.options) as ChosenOptionRow[]).map((o) => ({
-      ...o,
-      priceDelta: new Prisma.Decimal(o.priceDelta),
-    })),
-    priceChanged: !item.unitPrice.equals(item.cartUnitPrice),
-  }));
-  return { ...order, items, priceChanged: items.some((i) => i.priceChanged) };
-}
-
 /** Carts and orders: signed-in users only, each on their own data. Order data never enters a shared cache. */
 @Resolver(() => User)
 export class OrderResolver {
   @FieldResolver(() => Cart, { description: "Your cart (only on your own user)." })
   async cart(@Root() user: UserRow, @Ctx() ctx: GraphQLContext) {
     const viewer = await ctx.requireViewer();
-    if (viewer.id !== user.id) throw new ForbiddenError("only your own cart");
+    if (viewer.id !== user.id) throw new NotFoundError("no cart here");
     return ctx.services.carts.cart(viewer.id);
   }
 
@@ -62,7 +46,7 @@ export class OrderResolver {
 
   @Mutation(() => Order, { description: "Places an order from the cart, priced now; idempotent per key." })
   async placeOrder(@Arg("input") input: PlaceOrderInput, @Ctx() ctx: GraphQLContext) {
-    return orderView(await ctx.services.orders.place((await ctx.requireViewer()).id, input));
+    return ctx.services.orders.place((await ctx.requireViewer()).id, input);
   }
 
   @Query(() => OrderConnection, { description: "Your orders, newest first (first: 1-50, default 10)." })
@@ -74,19 +58,7 @@ export class OrderResolver {
     const viewer = await ctx.requireViewer();
     const afterId = after ? decodeCursor("order", after) : undefined;
     const page = await ctx.services.orders.mine(viewer.id, first ?? 10, afterId);
-    const edges = page.items.map((order) => ({
-      cursor: encodeCursor("order", order.id),
-      node: orderView(order),
-    }));
-    return {
-      edges,
-      pageInfo: {
-        hasNextPage: page.hasNextPage,
-        hasPreviousPage: Boolean(after),
-        startCursor: edges[0]?.cursor ?? null,
-        endCursor: edges.at(-1)?.cursor ?? null,
-      },
-    };
+    return toConnection("order", page.items, { hasNextPage: page.hasNextPage, after });
   }
 
   @Query(() => Order, {
@@ -95,13 +67,12 @@ export class OrderResolver {
   })
   async order(@Arg("orderNo") orderNo: string, @Ctx() ctx: GraphQLContext) {
     const viewer = await ctx.requireViewer();
-    const order = await ctx.services.orders.find(orderNo, viewer.id, viewer.role === "ADMIN");
-    return order && orderView(order);
+    return ctx.services.orders.find(orderNo, viewer.id, viewer.role === "ADMIN");
   }
 
   @Mutation(() => Order, { description: "Cancels your order while it is still PLACED." })
   async cancelOrder(@Arg("orderNo") orderNo: string, @Ctx() ctx: GraphQLContext) {
-    return orderView(await ctx.services.orders.cancel(orderNo, (await ctx.requireViewer()).id));
+    return ctx.services.orders.cancel(orderNo, (await ctx.requireViewer()).id);
   }
 
   @Mutation(() => Order, {
@@ -113,6 +84,6 @@ export class OrderResolver {
     @Ctx() ctx: GraphQLContext,
   ) {
     await ctx.requireAdmin();
-    return orderView(await ctx.services.orders.advance(orderNo, status));
+    return ctx.services.orders.advance(orderNo, status);
   }
 }
