@@ -34,8 +34,6 @@ declare module "fastify" {
   interface FastifyInstance {
     deps: AppDeps;
     services: Services;
-    /** Requests whose handler has not answered yet. */
-    handlingRequests(): number;
   }
 }
 
@@ -79,18 +77,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook("preClose", async () => {
     closing = true;
   });
-  // Requests whose handler still runs, even when their client has gone: shutdown waits for them before it
-  // closes the pools they use.
-  const handling = new Set<object>();
-  app.decorate("handlingRequests", () => handling.size);
-  app.addHook("onRequest", async (req) => {
-    handling.add(req);
-  });
-  app.addHook("onResponse", async (req) => {
-    handling.delete(req);
-  });
-  app.addHook("onSend", async (req, reply) => {
-    handling.delete(req);
+  app.addHook("onSend", async (_req, reply) => {
     if (closing) reply.header("connection", "close");
   });
 

@@ -13,13 +13,15 @@ export interface RunningServer {
 }
 
 /**
- * Stops accepting connections and waits for in-flight requests, including handlers whose client already went
- * away; after `timeoutMs` the remaining connections are cut. Resolves to true when everything drained in time.
+ * Stops accepting connections and waits for in-flight requests; after `timeoutMs` the remaining connections
+ * are cut. A handler whose client already went away keeps no connection open, so `busy` (database work in
+ * progress) is waited for too before the caller closes the pools. Resolves to true when all drained in time.
  */
 export async function closeGracefully(
   app: FastifyInstance,
   timeoutMs: number,
   logger: FastifyBaseLogger,
+  busy: () => boolean = () => false,
 ): Promise<boolean> {
   const deadlineAt = Date.now() + timeoutMs;
   let drained = true;
@@ -30,11 +32,11 @@ export async function closeGracefully(
   }, timeoutMs);
   try {
     await app.close();
-    while (app.handlingRequests() > 0 && Date.now() < deadlineAt) await new Promise((r) => setTimeout(r, 20));
+    while (busy() && Date.now() < deadlineAt) await new Promise((r) => setTimeout(r, 20));
   } finally {
     clearTimeout(deadline);
   }
-  return drained && app.handlingRequests() === 0;
+  return drained && !busy();
 }
 
 export async function startServer(config: Config, logger: FastifyBaseLogger): Promise<RunningServer> {
@@ -61,7 +63,8 @@ export async function startServer(config: Config, logger: FastifyBaseLogger): Pr
       logger.info("shutting down: draining in-flight requests");
       let code = 0;
       try {
-        if (!(await closeGracefully(app, config.shutdownTimeoutMs, logger))) code = 1;
+        const busy = () => db.pool.activeConnections() > 0;
+        if (!(await closeGracefully(app, config.shutdownTimeoutMs, logger, busy))) code = 1;
       } catch (err) {
         logger.error({ err }, "error while closing the server");
         code = 1;

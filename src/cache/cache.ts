@@ -17,6 +17,7 @@ import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import { metrics } from "../observability/metrics.js";
 import type { RedisBreaker } from "./breaker.js";
+import { defineScript } from "./redis.js";
 import { decode, encode } from "./codec.js";
 
 const NAMESPACE = "cache:v1:";
@@ -79,7 +80,18 @@ export class TaggedCache {
   /** Tags whose invalidation failed (Redis unusable): retried with the next one and when Redis returns. */
   private readonly pending = new Set<string>();
 
+  private readonly scripts: {
+    store: ReturnType<typeof defineScript>;
+    invalidate: ReturnType<typeof defineScript>;
+    unlock: ReturnType<typeof defineScript>;
+  };
+
   constructor(private readonly options: TaggedCacheOptions) {
+    this.scripts = {
+      store: defineScript(options.redis, 2, STORE),
+      invalidate: defineScript(options.redis, 1, INVALIDATE),
+      unlock: defineScript(options.redis, 1, UNLOCK),
+    };
     options.redis.on("ready", () => {
       if (this.pending.size > 0) void this.invalidate([], "retry");
     });
@@ -153,7 +165,7 @@ export class TaggedCache {
       const batch = loadMissing(toLoad.map((i) => keys[i])).then(async (loaded) => {
         await Promise.all(
           toLoad.map((i, j) =>
-            this.store(entries[i], loaded[j], Number(seq ?? 0), tagsOf(loaded[j], keys[i])),
+            this.store(entries[i], encode(loaded[j]), Number(seq ?? 0), tagsOf(loaded[j], keys[i])),
           ),
         );
         return loaded;
@@ -172,43 +184,37 @@ export class TaggedCache {
   }
 
   /**
-   * A cached value, or a miss with the invalidation number to hand back to `put`, so that a value computed
-   * after an invalidation of its tags is not stored. Null when Redis is unavailable.
+   * A cached text as the bytes Redis holds (no decoding: the response cache sends them as they are), or a
+   * miss with the invalidation number to hand back to `putText`, so that a text computed after an
+   * invalidation of its tags is not stored. Null when Redis is unavailable.
    */
-  async peek<T>(
+  async peekBytes(
     cache: string,
     key: string,
-  ): Promise<{ hit: true; value: T } | { hit: false; seq: number } | null> {
+  ): Promise<{ hit: true; bytes: Buffer } | { hit: false; seq: number } | null> {
     const { redis, breaker } = this.options;
     if (!breaker.available()) {
       metrics.cacheBypasses.inc({ cache });
       return null;
     }
     try {
-      const [text, seq] = await redis.mget(`${NAMESPACE}${cache}:${key}`, SEQ_KEY);
+      const [bytes, seq] = await redis.mgetBuffer(`${NAMESPACE}${cache}:${key}`, SEQ_KEY);
       breaker.success();
-      if (text === null) {
+      if (bytes === null) {
         metrics.cacheMisses.inc({ cache });
-        return { hit: false, seq: Number(seq ?? 0) };
+        return { hit: false, seq: Number(seq?.toString() ?? 0) };
       }
       metrics.cacheHits.inc({ cache });
-      return { hit: true, value: decode<T>(text) };
+      return { hit: true, bytes };
     } catch (err) {
       breaker.failure(err);
       return null;
     }
   }
 
-  /** Stores a value computed after `peek` missed (with that miss's `seq`). */
-  put(
-    cache: string,
-    key: string,
-    value: unknown,
-    tags: string[],
-    seq: number,
-    ttlSeconds?: number,
-  ): Promise<void> {
-    return this.store(`${NAMESPACE}${cache}:${key}`, value, seq, tags, ttlSeconds);
+  /** Stores a text computed after `peekBytes` missed (with that miss's `seq`). */
+  putText(cache: string, key: string, text: string, tags: string[], seq: number, ttlSeconds: number) {
+    return this.store(`${NAMESPACE}${cache}:${key}`, text, seq, tags, ttlSeconds);
   }
 
   /**
@@ -226,14 +232,7 @@ export class TaggedCache {
     }
     try {
       const removed = Number(
-        await this.options.redis.eval(
-          INVALIDATE,
-          1,
-          SEQ_KEY,
-          this.namespace,
-          this.options.ttlSeconds,
-          ...unique,
-        ),
+        await this.scripts.invalidate(SEQ_KEY, this.namespace, this.options.ttlSeconds, ...unique),
       );
       this.options.breaker.success();
       metrics.cacheInvalidatedKeys.inc(removed);
@@ -314,30 +313,20 @@ export class TaggedCache {
     }
     try {
       const value = await load();
-      await this.store(entry, value, seq, tagsOf(value));
+      await this.store(entry, encode(value), seq, tagsOf(value));
       return value;
     } finally {
-      if (locked === "OK") await redis.eval(UNLOCK, 1, lock, token).catch(() => undefined);
+      if (locked === "OK") await this.scripts.unlock(lock, token).catch(() => undefined);
     }
   }
 
-  private async store(entry: string, value: unknown, seq: number, tags: string[], ttlSeconds?: number) {
+  private async store(entry: string, text: string, seq: number, tags: string[], ttlSeconds?: number) {
     // Misses (null) are kept briefly: enough to absorb a burst, too short to fill Redis with junk keys.
     const ttl =
       ttlSeconds ??
-      (value === null ? Math.min(NEGATIVE_TTL_SECONDS, this.options.ttlSeconds) : this.options.ttlSeconds);
+      (text === "null" ? Math.min(NEGATIVE_TTL_SECONDS, this.options.ttlSeconds) : this.options.ttlSeconds);
     try {
-      await this.options.redis.eval(
-        STORE,
-        2,
-        entry,
-        SEQ_KEY,
-        encode(value),
-        ttl,
-        seq,
-        this.namespace,
-        ...new Set(tags),
-      );
+      await this.scripts.store(entry, SEQ_KEY, text, ttl, seq, this.namespace, ...new Set(tags));
     } catch (err) {
       this.options.breaker.failure(err);
     }

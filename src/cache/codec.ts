@@ -13,13 +13,20 @@ export function encode(value: unknown): string {
   });
 }
 
+/** Revives the wrappers `encode` wrote. A walk after a plain JSON.parse: a reviver is several times slower. */
+function revive(value: unknown): unknown {
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) value[i] = revive(value[i]);
+    return value;
+  }
+  if (value === null || typeof value !== "object") return value;
+  const object = value as Record<string, unknown>;
+  if (typeof object.$date === "string") return new Date(object.$date);
+  if (typeof object.$decimal === "string") return new Prisma.Decimal(object.$decimal);
+  for (const key in object) object[key] = revive(object[key]);
+  return object;
+}
+
 export function decode<T>(text: string): T {
-  return JSON.parse(text, (_key, v) => {
-    if (v && typeof v === "object" && !Array.isArray(v)) {
-      if (typeof v.$date === "string" && Object.keys(v).length === 1) return new Date(v.$date);
-      if (typeof v.$decimal === "string" && Object.keys(v).length === 1)
-        return new Prisma.Decimal(v.$decimal);
-    }
-    return v;
-  }) as T;
+  return revive(JSON.parse(text)) as T;
 }

@@ -57,3 +57,19 @@ export function whenReady(redis: Redis, timeoutMs: number): Promise<void> {
     redis.on("error", onEnd);
   });
 }
+
+let scripts = 0;
+
+/**
+ * A Lua script run with EVALSHA (ioredis loads it once per connection), instead of EVAL, which sends the
+ * whole script text with every call: on hot paths (rate limits, cache writes) that text was the largest
+ * cost of talking to Redis. The client's key prefix applies to the first `numberOfKeys` arguments.
+ */
+export function defineScript(redis: Redis, numberOfKeys: number, lua: string) {
+  const name = `coffeeScript${++scripts}`;
+  redis.defineCommand(name, { numberOfKeys, lua });
+  const command = (redis as unknown as Record<string, (...args: (string | number)[]) => Promise<unknown>>)[
+    name
+  ];
+  return (...args: (string | number)[]) => command.apply(redis, args);
+}

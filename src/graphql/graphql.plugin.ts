@@ -12,7 +12,7 @@ import { createContext, type GraphQLContext } from "./context.js";
 import { createFormatError } from "./errors.js";
 import { limitRules } from "./limits.js";
 import { metricsPlugin } from "./metrics.plugin.js";
-import { responseCachePlugin } from "./response-cache.plugin.js";
+import { registerResponseCache, responseCacheTagsPlugin } from "./response-cache.plugin.js";
 import { buildGraphQLSchema } from "./schema.js";
 
 export interface GraphQLPluginOptions {
@@ -30,8 +30,10 @@ export const graphqlPlugin: FastifyPluginAsync<GraphQLPluginOptions> = async (ap
   const { config } = app.deps;
   const production = config.environment === "production";
   const limits = config.graphqlLimits;
+  const responseCache = config.cache.enabled && config.cache.responseTtlSeconds > 0;
+  const schema = await buildGraphQLSchema();
   const apollo = new ApolloServer<GraphQLContext>({
-    schema: await buildGraphQLSchema(),
+    schema,
     introspection: !production,
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
@@ -49,9 +51,7 @@ export const graphqlPlugin: FastifyPluginAsync<GraphQLPluginOptions> = async (ap
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
       ...(production ? [ApolloServerPluginDisableSuggestions()] : []),
-      ...(config.cache.enabled && config.cache.responseTtlSeconds > 0
-        ? [responseCachePlugin(services.cache, config.cache.responseTtlSeconds)]
-        : []),
+      ...(responseCache ? [responseCacheTagsPlugin()] : []),
     ],
   });
   await apollo.start();
@@ -73,6 +73,8 @@ export const graphqlPlugin: FastifyPluginAsync<GraphQLPluginOptions> = async (ap
       });
     }
   });
+
+  if (responseCache) registerResponseCache(app, services.cache, schema, config.cache.responseTtlSeconds);
 
   await app.register(fastifyApollo(apollo), {
     path: "/graphql",

@@ -3,15 +3,39 @@
  * Keyed by the normalised document, the operation name and the variables; tagged by the entities in the
  * result, so the same invalidations that refresh the data cache refresh these. `X-Cache: HIT|MISS` says which.
  * Requests with an Authorization header, mutations and anything touching private types are never cached.
+ *
+ * A hit is answered before Apollo runs, with the stored bytes as they are: parsing and re-serialising a large
+ * menu was most of the cost of a warm request (bench/). A miss runs Apollo; an Apollo plugin collects the
+ * tags while fields resolve, and an onSend hook stores the body Apollo wrote.
  */
 import { createHash } from "node:crypto";
-import { type ApolloServerPlugin, HeaderMap } from "@apollo/server";
-import { type DocumentNode, type GraphQLSchema, print } from "graphql";
+import type { ApolloServerPlugin } from "@apollo/server";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import { type GraphQLSchema, Kind, type OperationDefinitionNode, parse, print } from "graphql";
 import type { TaggedCache } from "../cache/cache.js";
-import type { GraphQLContext } from "./context.js";
 import { isPublicDocument, tagsOfField } from "./cache-policy.js";
+import type { GraphQLContext } from "./context.js";
 
 const CACHE = "graphql-response";
+/** Distinct query texts whose verdict is remembered (each costs one parse). */
+const MAX_VERDICTS = 1_000;
+
+interface Verdict {
+  /** The printed document when the operation may be cached, else null. */
+  normalised: string | null;
+}
+
+interface PendingStore {
+  key: string;
+  seq: number;
+  tags: Set<string>;
+}
+
+declare module "fastify" {
+  interface FastifyRequest {
+    responseCache?: PendingStore;
+  }
+}
 
 function stableStringify(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(stableStringify).join(",")}]`;
@@ -22,73 +46,117 @@ function stableStringify(value: unknown): string {
   return JSON.stringify(value) ?? "null";
 }
 
-export function responseCachePlugin(
+const SIMPLE_CONTENT_TYPES = ["application/x-www-form-urlencoded", "multipart/form-data", "text/plain"];
+
+/**
+ * Apollo's CSRF rule, which a hit must not bypass: a request a browser could send cross-site without a
+ * preflight (no special header, a "simple" content type or none) is left to Apollo to refuse.
+ */
+function passesCsrfCheck(req: FastifyRequest): boolean {
+  if (req.headers["apollo-require-preflight"] || req.headers["x-apollo-operation-name"]) return true;
+  const contentType = req.headers["content-type"]?.split(";")[0].trim().toLowerCase();
+  return Boolean(contentType) && !SIMPLE_CONTENT_TYPES.includes(contentType!);
+}
+
+/** The query, operation name and variables of a GraphQL request over GET or POST, when it has a query text. */
+function operationOf(req: FastifyRequest) {
+  const source = (req.method === "GET" ? req.query : req.body) as Record<string, unknown> | undefined;
+  if (!source || typeof source.query !== "string") return undefined;
+  let variables = source.variables ?? {};
+  if (typeof variables === "string") {
+    try {
+      variables = JSON.parse(variables);
+    } catch {
+      return undefined;
+    }
+  }
+  const operationName = typeof source.operationName === "string" ? source.operationName : "";
+  return { query: source.query, operationName, variables };
+}
+
+export function registerResponseCache(
+  app: FastifyInstance,
   cache: TaggedCache,
+  schema: GraphQLSchema,
   ttlSeconds: number,
-): ApolloServerPlugin<GraphQLContext> {
-  // Parsed documents are reused by Apollo's document store, so these memos hit for repeated queries.
-  const verdicts = new WeakMap<DocumentNode, boolean>();
-  const printed = new WeakMap<DocumentNode, string>();
-  let schema: GraphQLSchema;
+): void {
+  const verdicts = new Map<string, Verdict>();
 
+  const verdictOf = (query: string, operationName: string): Verdict => {
+    const known = verdicts.get(query);
+    if (known) return known;
+    let verdict: Verdict = { normalised: null };
+    try {
+      const document = parse(query);
+      const operations = document.definitions.filter(
+        (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
+      );
+      const operation = operationName
+        ? operations.find((o) => o.name?.value === operationName)
+        : operations[0];
+      if (operation?.operation === "query" && isPublicDocument(schema, document)) {
+        verdict = { normalised: print(document) };
+      }
+    } catch {
+      // Unparseable: Apollo answers it; nothing to cache.
+    }
+    if (verdicts.size >= MAX_VERDICTS) verdicts.delete(verdicts.keys().next().value!);
+    verdicts.set(query, verdict);
+    return verdict;
+  };
+
+  app.addHook("preHandler", async (req, reply) => {
+    if (req.routeOptions.url !== "/graphql" || req.headers.authorization || !passesCsrfCheck(req)) return;
+    const operation = operationOf(req);
+    if (!operation) return;
+    const { normalised } = verdictOf(operation.query, operation.operationName);
+    if (normalised === null) return;
+    const key = createHash("sha256")
+      .update(`${normalised}\n${operation.operationName}\n${stableStringify(operation.variables)}`)
+      .digest("base64url");
+    const found = await cache.peekBytes(CACHE, key);
+    if (!found) return;
+    if (found.hit) {
+      return reply
+        .code(200)
+        .type("application/json; charset=utf-8")
+        .header("x-cache", "HIT")
+        .send(found.bytes);
+    }
+    req.responseCache = { key, seq: found.seq, tags: new Set() };
+  });
+
+  app.addHook("onSend", async (req, reply, payload) => {
+    const pending = req.responseCache;
+    if (!pending || reply.getHeader("x-cache") === "HIT") return payload;
+    reply.header("x-cache", "MISS");
+    // Only complete answers: no errors anywhere in the body.
+    if (reply.statusCode === 200 && typeof payload === "string" && !payload.includes('"errors":')) {
+      await cache.putText(CACHE, pending.key, payload, [...pending.tags], pending.seq, ttlSeconds);
+    }
+    return payload;
+  });
+}
+
+/** Collects the cache tags of a response being computed for the response cache (a miss). */
+export function responseCacheTagsPlugin(): ApolloServerPlugin<GraphQLContext> {
   return {
-    async serverWillStart({ schema: built }) {
-      schema = built;
-    },
-    async requestDidStart({ request }) {
-      if (request.http?.headers.get("authorization")) return;
-      let key: string | undefined;
-      let seq = 0;
-      const tags = new Set<string>();
-
+    async requestDidStart({ contextValue }) {
+      const pending = contextValue.request.responseCache;
+      if (!pending) return;
       return {
-        async responseForOperation({ document, operation, request, operationName }) {
-          if (operation.operation !== "query") return null;
-          let isPublic = verdicts.get(document);
-          if (isPublic === undefined) {
-            isPublic = isPublicDocument(schema, document);
-            verdicts.set(document, isPublic);
-          }
-          if (!isPublic) return null;
-          let text = printed.get(document);
-          if (text === undefined) {
-            text = print(document);
-            printed.set(document, text);
-          }
-          const candidate = createHash("sha256")
-            .update(`${text}\n${operationName ?? ""}\n${stableStringify(request.variables ?? {})}`)
-            .digest("base64url");
-          const found = await cache.peek<Record<string, unknown>>(CACHE, candidate);
-          if (!found) return null;
-          if (found.hit) {
-            return {
-              http: { status: 200, headers: new HeaderMap([["x-cache", "HIT"]]) },
-              body: { kind: "single", singleResult: { data: found.value } },
-            };
-          }
-          key = candidate;
-          seq = found.seq;
-          return null;
-        },
         async executionDidStart() {
-          if (!key) return;
           return {
             willResolveField({ info }) {
               return (error, result) => {
                 if (error) return;
                 const parentIsQuery = info.parentType === info.schema.getQueryType();
-                for (const tag of tagsOfField(parentIsQuery, info.fieldName, info.returnType, result))
-                  tags.add(tag);
+                for (const tag of tagsOfField(parentIsQuery, info.fieldName, info.returnType, result)) {
+                  pending.tags.add(tag);
+                }
               };
             },
           };
-        },
-        async willSendResponse({ response }) {
-          if (!key || response.body.kind !== "single") return;
-          response.http.headers.set("x-cache", "MISS");
-          const { data, errors } = response.body.singleResult;
-          if (errors?.length || !data) return;
-          await cache.put(CACHE, key, data, [...tags], seq, ttlSeconds);
         },
       };
     },

@@ -36,6 +36,7 @@ export async function registerHttpHygiene(app: FastifyInstance, config: Config, 
   // Every path counts, probes included: a probe or a scrape every few seconds is far below the limit, and a
   // flood of /health or /ready would otherwise reach the database pool unthrottled.
   app.addHook("onRequest", async (req) => {
-    await limiter.hit(`ip:${req.ip}`, requestsPerIp, windowSeconds, "too many requests; slow down");
+    limiter.count(`ip:${req.ip}`, requestsPerIp, windowSeconds, "too many requests; slow down");
   });
+  app.addHook("onClose", async () => limiter.close());
 }

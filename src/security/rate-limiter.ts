@@ -1,39 +1,61 @@
 import type { Redis } from "ioredis";
 import type { RedisBreaker } from "../cache/breaker.js";
+import { defineScript } from "../cache/redis.js";
 import { RateLimitedError } from "../errors.js";
 
-// KEYS[1] counter; ARGV[1] window in ms. Returns { count in this window, ms until it ends }.
+// KEYS[1] counter; ARGV[1] window in ms, ARGV[2] hits to add. Returns { count in this window, ms until it ends }.
 const HIT = `
-local count = redis.call('INCR', KEYS[1])
-if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+local count = redis.call('INCRBY', KEYS[1], ARGV[2])
+if count == tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 local ttl = redis.call('PTTL', KEYS[1])
 if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1]) end
 return { count, ttl }`;
+
+/** How often a replica adds its locally counted hits to the shared counters (see `count`). */
+const SYNC_INTERVAL_MS = 100;
 
 export interface RateLimitLogger {
   warn(obj: object, msg: string): void;
 }
 
+interface LocalBucket {
+  windowMs: number;
+  /** Hits counted here and not yet added in Redis. */
+  unsynced: number;
+  /** The shared count as Redis last answered, and when that window ends. */
+  shared: number;
+  endsAt: number;
+}
+
 /**
  * Fixed-window counters in Redis, so that a limit holds across all replicas. Without Redis the limits fail
- * open (the request goes through) and a warning is logged at most once a minute: availability over
- * throttling, as the cache does.
+ * open (the request goes through; the per-replica local count of `count` still applies) and a warning is
+ * logged at most once a minute: availability over throttling, as the cache does.
  */
 export class RateLimiter {
   private lastWarning = 0;
+  private readonly add: ReturnType<typeof defineScript>;
+  private readonly local = new Map<string, LocalBucket>();
+  private readonly timer: NodeJS.Timeout;
 
   constructor(
-    private readonly redis: Redis,
+    redis: Redis,
     private readonly breaker: RedisBreaker,
     private readonly log: RateLimitLogger,
-  ) {}
+  ) {
+    this.add = defineScript(redis, 1, HIT);
+    this.timer = setInterval(() => void this.sync(), SYNC_INTERVAL_MS).unref();
+  }
 
-  /** Counts one hit on `bucket`; throws RateLimitedError when it is over `limit` in the current window. */
+  /**
+   * Counts one hit on `bucket` in Redis at once; throws RateLimitedError when it is over `limit` in the current
+   * window. For low-volume, must-hold limits (logins, registrations).
+   */
   async hit(bucket: string, limit: number, windowSeconds: number, message: string): Promise<void> {
     if (!this.breaker.available()) return this.failOpen(bucket);
     let result: [number, number];
     try {
-      result = (await this.redis.eval(HIT, 1, `rl:${bucket}`, windowSeconds * 1000)) as [number, number];
+      result = (await this.add(`rl:${bucket}`, windowSeconds * 1000, 1)) as [number, number];
       this.breaker.success();
     } catch (err) {
       this.breaker.failure(err);
@@ -41,6 +63,54 @@ export class RateLimiter {
     }
     const [count, ttlMs] = result;
     if (count > limit) throw new RateLimitedError(message, Math.max(1, Math.ceil(ttlMs / 1000)));
+  }
+
+  /**
+   * Counts one hit without a Redis round trip: hits are counted locally and added to the shared counter every
+   * SYNC_INTERVAL_MS, and the decision uses the shared count last seen plus the local hits. Across replicas a
+   * limit can be exceeded by what the others counted within one interval. For the per-request limit, which a
+   * round trip on every request would make the largest cost of a cached answer.
+   */
+  count(bucket: string, limit: number, windowSeconds: number, message: string): void {
+    const now = Date.now();
+    let state = this.local.get(bucket);
+    if (!state || now >= state.endsAt) {
+      state = { windowMs: windowSeconds * 1000, unsynced: 0, shared: 0, endsAt: now + windowSeconds * 1000 };
+      this.local.set(bucket, state);
+    }
+    if (state.shared + state.unsynced >= limit) {
+      throw new RateLimitedError(message, Math.max(1, Math.ceil((state.endsAt - now) / 1000)));
+    }
+    state.unsynced++;
+  }
+
+  /** Adds the local hits to the shared counters and learns the totals (and window ends) of the others. */
+  private async sync(): Promise<void> {
+    const now = Date.now();
+    for (const [bucket, state] of this.local) {
+      if (now >= state.endsAt && state.unsynced === 0) this.local.delete(bucket);
+    }
+    if (!this.breaker.available()) return;
+    await Promise.all(
+      [...this.local].map(async ([bucket, state]) => {
+        const hits = state.unsynced;
+        if (hits === 0) return;
+        state.unsynced = 0;
+        try {
+          const [count, ttlMs] = (await this.add(`rl:${bucket}`, state.windowMs, hits)) as [number, number];
+          state.shared = count;
+          state.endsAt = Date.now() + ttlMs;
+        } catch (err) {
+          state.unsynced += hits;
+          this.breaker.failure(err);
+        }
+      }),
+    );
+  }
+
+  /** Stops the background sync (for tests and shutdown). */
+  close(): void {
+    clearInterval(this.timer);
   }
 
   private failOpen(bucket: string): void {

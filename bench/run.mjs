@@ -1,0 +1,264 @@
+// `npm run bench`: the load suite. Starts the server in production mode as separate processes (one per cache
+// configuration), warms each scenario up, then measures it with autocannon, side by side in one run, and
+// reports requests/s, p50/p99 latency, errors, server RSS, the ratio to the ceiling (a bare Fastify route
+// answering the warm menu's exact bytes) and, for every scenario, SQL statements per request. Writes
+// bench/results/<timestamp>.json, bench/results/latest.json and bench/results/chart.svg.
+//
+// Only ratios measured in one run mean anything on a 2-core machine shared by server, MySQL, Redis and the
+// load generator. Options: BENCH_DURATION (s, default 10), BENCH_WARMUP (s, 3), BENCH_CONNECTIONS (50),
+// BENCH_PROFILE=1 (writes a --cpu-prof profile of the warm-menu server to bench/results/).
+import { spawn } from "node:child_process";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import os from "node:os";
+import { fileURLToPath } from "node:url";
+import autocannon from "autocannon";
+import * as mariadb from "mariadb";
+import { ensureBuild } from "../scripts/ensure-build.mjs";
+import { renderChart } from "./chart.mjs";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const resultsDir = `${root}bench/results/`;
+const DURATION = Number(process.env.BENCH_DURATION ?? 10);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 3);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const DB_NAME = process.env.BENCH_DB_NAME ?? "coffee_bench";
+
+const MENU =
+  "{ categories { type name products { pid name price options { kind label choices { value priceDelta isDefault } } } } }";
+const PRODUCT =
+  'query { product(pid: "latte001") { pid name price smallImage options { kind choices { value priceDelta } } } }';
+const ME = "{ me { id username nickName avatarUrl vip } }";
+const USER = { username: "bench_user", password: "bench-pass-123" };
+
+const json = (query, variables) => JSON.stringify({ query, variables });
+const gqlRequest = (query, headers = {}) => ({
+  method: "POST",
+  path: "/graphql",
+  headers: { "content-type": "application/json", ...headers },
+  body: json(query),
+});
+
+async function freePort() {
+  const server = createServer().listen(0, "127.0.0.1");
+  await new Promise((r) => server.once("listening", r));
+  const { port } = server.address();
+  server.close();
+  return port;
+}
+
+const baseEnv = {
+  ...process.env,
+  ENVIRONMENT: "production",
+  SECRET_KEY: "bench-secret-key-that-is-long-enough-for-production",
+  HOST: "127.0.0.1",
+  LOG_LEVEL: "warn",
+  DB_NAME,
+  DATABASE_URL: "",
+  REDIS_KEY_PREFIX: `bench:${Date.now()}:`,
+  // One client from one address: the per-IP limits would measure the limiter, not the service.
+  RATE_LIMIT_REQUESTS_PER_IP: "10000000",
+  RATE_LIMIT_LOGIN_PER_IP: "10000000",
+  RATE_LIMIT_LOGIN_PER_USERNAME: "10000000",
+};
+
+async function startProcess(script, env, args = []) {
+  const port = await freePort();
+  const child = spawn(process.execPath, [...args, script], {
+    cwd: root,
+    env: { ...baseEnv, ...env, PORT: String(port) },
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 200; i++) {
+    if (child.exitCode !== null) throw new Error(`${script} exited with ${child.exitCode}`);
+    const ok = await fetch(`${url}/health`).then(
+      (r) => r.status < 500,
+      () => false,
+    );
+    if (ok) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url,
+    pid: child.pid,
+    rssMiB() {
+      const status = readFileSync(`/proc/${child.pid}/status`, "utf8");
+      return Math.round(Number(/VmRSS:\s+(\d+)/.exec(status)[1]) / 1024);
+    },
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((r) => child.once("exit", r));
+      child.kill("SIGTERM");
+      await exited;
+    },
+  };
+}
+
+function load(url, { path, ...request }, duration, connections = CONNECTIONS) {
+  return autocannon({ url: `${url}${path}`, connections, duration, ...request });
+}
+
+async function questions(conn) {
+  const [row] = await conn.query("SHOW GLOBAL STATUS LIKE 'Questions'");
+  return Number(row.Value);
+}
+
+async function measure(name, server, request, sql, { connections = CONNECTIONS, group = "throughput" } = {}) {
+  await load(server.url, request, WARMUP, connections);
+  const before = await questions(sql);
+  const result = await load(server.url, request, DURATION, connections);
+  // Our own two status queries are statements too.
+  const statements = (await questions(sql)) - before - 1;
+  const requests = result.requests.total;
+  const row = {
+    name,
+    group,
+    requestsPerSecond: Math.round(result.requests.average),
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    errors: result.errors + result.timeouts + result.non2xx,
+    requests,
+    sqlPerRequest: requests > 0 ? Math.round((statements / requests) * 100) / 100 : null,
+    serverRssMiB: server.rssMiB(),
+  };
+  console.log(
+    `${name.padEnd(44)} ${String(row.requestsPerSecond).padStart(7)} req/s  p50 ${row.p50Ms} ms  p99 ${row.p99Ms} ms  ` +
+      `errors ${row.errors}  sql/req ${row.sqlPerRequest}  rss ${row.serverRssMiB} MiB`,
+  );
+  return row;
+}
+
+async function main() {
+  ensureBuild();
+  mkdirSync(resultsDir, { recursive: true });
+  const sql = await mariadb.createConnection({
+    host: "127.0.0.1",
+    user: "root",
+    password: "",
+    timezone: "Z",
+  });
+  const rows = [];
+
+  // Full caching (the production default): migrates and seeds the bench database on first start.
+  const cached = await startProcess(
+    "dist/main.js",
+    {},
+    process.env.BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${resultsDir}`] : [],
+  );
+  await fetch(`${cached.url}/graphql`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: json(
+      "mutation($u: String!, $p: String!) { register(input: { username: $u, password: $p }) { token } }",
+      { u: USER.username, p: USER.password },
+    ),
+  });
+  const login = await fetch(`${cached.url}/graphql`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: json(
+      "mutation($u: String!, $p: String!) { login(input: { username: $u, password: $p }) { token } }",
+      {
+        u: USER.username,
+        p: USER.password,
+      },
+    ),
+  }).then((r) => r.json());
+  const token = login.data.login.token;
+  const menuBytes = Buffer.from(await (await fetch(`${cached.url}/graphql`, gqlRequest(MENU))).arrayBuffer());
+  const bodyFile = `${resultsDir}.menu-response.json`;
+  writeFileSync(bodyFile, menuBytes);
+
+  rows.push(await measure("GraphQL menu, warm response cache", cached, gqlRequest(MENU), sql));
+  rows.push(await measure("GraphQL product(pid), warm", cached, gqlRequest(PRODUCT), sql));
+  rows.push(
+    await measure(
+      "GraphQL me (with a token)",
+      cached,
+      gqlRequest(ME, { authorization: `Bearer ${token}` }),
+      sql,
+    ),
+  );
+  rows.push(
+    await measure(
+      "REST /products/typeProducts/latte, warm",
+      cached,
+      { method: "GET", path: "/products/typeProducts/latte" },
+      sql,
+    ),
+  );
+  rows.push(
+    await measure(
+      "REST /products/productDetail/latte001, warm",
+      cached,
+      { method: "GET", path: "/products/productDetail/latte001" },
+      sql,
+    ),
+  );
+  rows.push(
+    await measure(
+      "login (argon2id, m=19 MiB t=2)",
+      cached,
+      {
+        method: "POST",
+        path: "/auth/login",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: `username=${USER.username}&password=${USER.password}`,
+      },
+      sql,
+      { connections: 8, group: "argon2" },
+    ),
+  );
+  await cached.stop();
+
+  const dataOnly = await startProcess("dist/main.js", { RESPONSE_CACHE_TTL_SECONDS: "0" });
+  rows.push(
+    await measure("GraphQL menu, data cache only (no response cache)", dataOnly, gqlRequest(MENU), sql),
+  );
+  await dataOnly.stop();
+
+  const uncached = await startProcess("dist/main.js", { CACHE_ENABLED: "false" });
+  rows.push(
+    await measure("GraphQL menu, all caches off (MySQL every time)", uncached, gqlRequest(MENU), sql),
+  );
+  await uncached.stop();
+
+  const ceiling = await startProcess("bench/ceiling.mjs", { CEILING_BODY_FILE: bodyFile });
+  const ceilingRow = await measure("ceiling: bare Fastify, same bytes", ceiling, gqlRequest(MENU), sql);
+  await ceiling.stop();
+  rows.unshift(ceilingRow);
+  await sql.end();
+
+  for (const row of rows)
+    row.ratioToCeiling = Math.round((row.requestsPerSecond / ceilingRow.requestsPerSecond) * 100) / 100;
+  const result = {
+    date: new Date().toISOString(),
+    machine: {
+      cpu: os.cpus()[0]?.model ?? "unknown",
+      cores: os.cpus().length,
+      memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+      node: process.version,
+      note: "server, MariaDB, Redis and the load generator share the machine",
+    },
+    settings: { durationSeconds: DURATION, warmupSeconds: WARMUP, connections: CONNECTIONS },
+    targets: {
+      warmAtLeastRatio: 0.6,
+      coldMenuAtMostSqlPerRequest: 4,
+      warmMenu: rows.find((r) => r.name.startsWith("GraphQL menu, warm")).ratioToCeiling,
+      coldMenuSql: rows.find((r) => r.name.startsWith("GraphQL menu, all caches off")).sqlPerRequest,
+    },
+    scenarios: rows,
+  };
+  const stamp = result.date.replace(/[:.]/g, "-");
+  writeFileSync(`${resultsDir}${stamp}.json`, `${JSON.stringify(result, null, 2)}\n`);
+  writeFileSync(`${resultsDir}latest.json`, `${JSON.stringify(result, null, 2)}\n`);
+  writeFileSync(`${resultsDir}chart.svg`, renderChart(result));
+  console.log(`\nwrote bench/results/${stamp}.json, latest.json and chart.svg`);
+  console.log(
+    `targets: warm menu at ${result.targets.warmMenu} of the ceiling (goal >= 0.6); ` +
+      `cold menu ${result.targets.coldMenuSql} SQL statements per request (goal <= 4)`,
+  );
+}
+
+await main();
