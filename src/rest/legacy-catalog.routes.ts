@@ -1,6 +1,8 @@
 import type { FastifyPluginAsync } from "fastify";
 import { groupOptions, OPTION_LABELS, type OptionGroup } from "../catalog/catalog.service.js";
 import type { OptionKind } from "../generated/prisma/enums.js";
+import { Tags } from "../cache/tags.js";
+import { sendCachedLegacy } from "./legacy-cache.js";
 import { LegacyHttpError, sendLegacy } from "./legacy-errors.js";
 import { legacyDateTime, PyFloat } from "./legacy-json.js";
 import { productDetailSchema, promotionsSchema, typeProductsSchema, typesSchema } from "./legacy.schemas.js";
@@ -14,45 +16,51 @@ function optionFields(groups: OptionGroup[], kind: OptionKind): [string, string]
 export const legacyCatalogRoutes: FastifyPluginAsync = async (app) => {
   const { catalog } = app.services;
 
-  app.get("/products/type", { schema: typesSchema }, async (_req, reply) => {
-    const categories = [...(await catalog.categories())].sort((a, b) => a.id - b.id);
-    return sendLegacy(reply, 200, {
-      result: categories.map((c) => ({
-        id: c.id,
-        type: c.type,
-        typeDesc: c.name,
-        createdAt: legacyDateTime(c.createdAt),
-        updatedAt: legacyDateTime(c.updatedAt),
-      })),
-      code: 400,
-    });
-  });
+  app.get("/products/type", { schema: typesSchema }, async (_req, reply) =>
+    sendCachedLegacy(app, reply, "types", async () => {
+      const categories = [...(await catalog.categories())].sort((a, b) => a.id - b.id);
+      const body = {
+        result: categories.map((c) => ({
+          id: c.id,
+          type: c.type,
+          typeDesc: c.name,
+          createdAt: legacyDateTime(c.createdAt),
+          updatedAt: legacyDateTime(c.updatedAt),
+        })),
+        code: 400,
+      };
+      return { status: 200, body, tags: [Tags.categories] };
+    }),
+  );
 
   app.get<{ Params: { type_name: string } }>(
     "/products/typeProducts/:type_name",
     { schema: typeProductsSchema },
-    async (req, reply) => {
-      const category = await catalog.categoryByType(req.params.type_name);
-      const [products] = category ? await catalog.productsByCategoryIds([category.id]) : [[]];
-      return sendLegacy(reply, 200, {
-        result: products.map((p) => ({
-          id: p.id,
-          pid: p.pid,
-          type: category!.type,
-          name: p.name,
-          price: new PyFloat(p.price.toNumber()),
-          desc: p.description,
-          smallImg: catalog.assetUrl(p.smallImage),
-          largeImg: catalog.assetUrl(p.largeImage),
-          typeDesc: category!.name,
-          isHot: p.isHot ? 1 : 0,
-          enname: p.enName,
-          createdAt: legacyDateTime(p.createdAt),
-          updatedAt: legacyDateTime(p.updatedAt),
-        })),
-        code: 500,
-      });
-    },
+    async (req, reply) =>
+      sendCachedLegacy(app, reply, `type-products:${req.params.type_name.toLowerCase()}`, async () => {
+        const category = await catalog.categoryByType(req.params.type_name);
+        if (!category) return { status: 200, body: { result: [], code: 500 }, tags: [] };
+        const [products] = await catalog.productsByCategoryIds([category.id]);
+        const body = {
+          result: products.map((p) => ({
+            id: p.id,
+            pid: p.pid,
+            type: category.type,
+            name: p.name,
+            price: new PyFloat(p.price.toNumber()),
+            desc: p.description,
+            smallImg: catalog.assetUrl(p.smallImage),
+            largeImg: catalog.assetUrl(p.largeImage),
+            typeDesc: category.name,
+            isHot: p.isHot ? 1 : 0,
+            enname: p.enName,
+            createdAt: legacyDateTime(p.createdAt),
+            updatedAt: legacyDateTime(p.updatedAt),
+          })),
+          code: 500,
+        };
+        return { status: 200, body, tags: [Tags.categories, Tags.products, Tags.category(category.id)] };
+      }),
   );
 
   app.get<{ Params: { pid: string } }>(
@@ -62,40 +70,43 @@ export const legacyCatalogRoutes: FastifyPluginAsync = async (app) => {
       const product = await catalog.productByPid(req.params.pid);
       if (!product) throw new LegacyHttpError(404, "商品不存在");
       catalog.recordView(product);
-      const [[category], [options]] = await Promise.all([
-        catalog.categoriesByIds([product.categoryId]),
-        catalog.optionsByProductIds([product.id]),
-      ]);
-      const groups = groupOptions(options);
-      const [tem, temDesc] = optionFields(groups, "TEMPERATURE");
-      const [milk, milkDesc] = optionFields(groups, "MILK");
-      const [sugar, sugarDesc] = optionFields(groups, "SUGAR");
-      const [cream, creamDesc] = optionFields(groups, "CREAM");
-      return sendLegacy(reply, 200, {
-        msg: "查询商品详情成功",
-        code: 600,
-        result: [
-          {
-            pid: product.pid,
-            type: category!.type,
-            enname: product.enName,
-            desc: product.description,
-            name: product.name,
-            price: product.price.toFixed(2),
-            small_img: catalog.assetUrl(product.smallImage),
-            large_img: catalog.assetUrl(product.largeImage),
-            is_hot: product.isHot ? 1 : 0,
-            type_desc: category!.name,
-            tem,
-            tem_desc: temDesc,
-            milk,
-            milk_desc: milkDesc,
-            sugar,
-            sugar_desc: sugarDesc,
-            cream,
-            cream_desc: creamDesc,
-          },
-        ],
+      return sendCachedLegacy(app, reply, `product-detail:${product.id}`, async () => {
+        const [[category], [options]] = await Promise.all([
+          catalog.categoriesByIds([product.categoryId]),
+          catalog.optionsByProductIds([product.id]),
+        ]);
+        const groups = groupOptions(options);
+        const [tem, temDesc] = optionFields(groups, "TEMPERATURE");
+        const [milk, milkDesc] = optionFields(groups, "MILK");
+        const [sugar, sugarDesc] = optionFields(groups, "SUGAR");
+        const [cream, creamDesc] = optionFields(groups, "CREAM");
+        const body = {
+          msg: "查询商品详情成功",
+          code: 600,
+          result: [
+            {
+              pid: product.pid,
+              type: category!.type,
+              enname: product.enName,
+              desc: product.description,
+              name: product.name,
+              price: product.price.toFixed(2),
+              small_img: catalog.assetUrl(product.smallImage),
+              large_img: catalog.assetUrl(product.largeImage),
+              is_hot: product.isHot ? 1 : 0,
+              type_desc: category!.name,
+              tem,
+              tem_desc: temDesc,
+              milk,
+              milk_desc: milkDesc,
+              sugar,
+              sugar_desc: sugarDesc,
+              cream,
+              cream_desc: creamDesc,
+            },
+          ],
+        };
+        return { status: 200, body, tags: [Tags.product(product.id), Tags.categories] };
       });
     },
   );

@@ -26,10 +26,11 @@ export const BEARER_CHALLENGE = { "www-authenticate": "Bearer" };
 
 /** Sends `body` as the legacy service did; a Buffer keeps Fastify from adding "; charset=utf-8". */
 export function sendLegacy(reply: FastifyReply, status: number, body: unknown): FastifyReply {
-  return reply
-    .code(status)
-    .type("application/json")
-    .send(Buffer.from(legacyJson(body)));
+  return sendLegacyBytes(reply, status, Buffer.from(legacyJson(body)));
+}
+
+export function sendLegacyBytes(reply: FastifyReply, status: number, bytes: Buffer): FastifyReply {
+  return reply.code(status).type("application/json").send(bytes);
 }
 
 export const validationFailed = (issues: ValidationIssue[]) => new LegacyHttpError(422, issues);

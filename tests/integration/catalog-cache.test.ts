@@ -84,6 +84,15 @@ describe("catalogue reads through the cache", () => {
       await get(t.app, url);
       expect(await sqlCount(() => get(t.app, url)), url).toBe(0);
     }
+    // The legacy reads are whole-response cached too (promotions not: their window applies at read time).
+    for (const url of [
+      "/products/type",
+      "/products/typeProducts/latte",
+      "/products/productDetail/latte001",
+    ]) {
+      expect((await get(t.app, url)).headers["x-cache"], url).toBe("HIT");
+    }
+    expect((await get(t.app, "/promotions/searchguess")).headers["x-cache"]).toBeUndefined();
   });
 
   it("never caches responses for signed-in callers, private fields or mutations", async () => {
