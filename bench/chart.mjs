@@ -8,7 +8,7 @@ export function renderChart(result) {
   const rows = result.scenarios;
   const width = 960;
   const labelWidth = 360;
-  const barArea = width - labelWidth - 190;
+  const barArea = width - labelWidth - 270;
   const rowHeight = 30;
   const top = 56;
   const height = top + rows.length * rowHeight + 40;
