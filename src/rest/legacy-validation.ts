@@ -44,7 +44,7 @@ export function modelBody(body: unknown): { issues: ValidationIssue[]; body?: Bo
   return { issues: [], body: body as Body };
 }
 
-export function missing(field: string, input: unknown): ValidationIssue {
+function missing(field: string, input: unknown): ValidationIssue {
   return { type: "missing", loc: ["body", field], msg: "Field required", input };
 }
 
@@ -54,17 +54,19 @@ export function stringField(body: Body, field: string, issues: ValidationIssue[]
     if (fallback === undefined) issues.push(missing(field, body));
     return fallback;
   }
-  const value = body[field];
-  if (typeof value !== "string") {
-    issues.push({
-      type: "string_type",
-      loc: ["body", field],
-      msg: "Input should be a valid string",
-      input: value,
-    });
-    return undefined;
-  }
-  return value;
+  return asString(body[field], field, issues);
+}
+
+/** pydantic's `str` check: the value, or a `string_type` issue. */
+function asString(value: unknown, field: string, issues: ValidationIssue[]): string | undefined {
+  if (typeof value === "string") return value;
+  issues.push({
+    type: "string_type",
+    loc: ["body", field],
+    msg: "Input should be a valid string",
+    input: value,
+  });
+  return undefined;
 }
 
 /** An optional `int | None` field: integers, integral floats, numeric strings and booleans pass. */
@@ -110,14 +112,5 @@ export function formField(body: Body, field: string, issues: ValidationIssue[], 
     if (required) issues.push({ type: "missing", loc: ["body", field], msg: "Field required", input: null });
     return undefined;
   }
-  if (typeof text !== "string") {
-    issues.push({
-      type: "string_type",
-      loc: ["body", field],
-      msg: "Input should be a valid string",
-      input: text,
-    });
-    return undefined;
-  }
-  return text;
+  return asString(text, field, issues);
 }

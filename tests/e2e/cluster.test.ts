@@ -202,11 +202,15 @@ describe.skipIf(skip)("three replicas behind nginx (needs nginx)", () => {
 
     const own = await httpsGet(`${cluster!.httpsUrl}/`, ca, { "x-request-id": "trace-me.42" });
     expect(own).toEqual({ status: 200, requestId: "trace-me.42" });
-    const accessLog = readFileSync(cluster!.accessLog, "utf8")
-      .trim()
-      .split("\n")
-      .map((l) => JSON.parse(l));
-    expect(accessLog).toContainEqual(expect.objectContaining({ request_id: "trace-me.42", status: 200 }));
+    // nginx writes its access log line after the answer has gone out: wait for it (bounded).
+    const logged = () =>
+      readFileSync(cluster!.accessLog, "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l))
+        .find((entry) => entry.request_id === "trace-me.42");
+    for (let i = 0; i < 100 && !logged(); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(logged()).toMatchObject({ request_id: "trace-me.42", status: 200 });
 
     const tooBig = await fetch(`${cluster!.httpUrl}/graphql`, {
       method: "POST",

@@ -169,11 +169,22 @@ let latte: { id: number; categoryId: number; type: string };
 let other: { id: number; categoryId: number };
 let optionId: number;
 
-beforeAll(async () => {
+// The worker needs MariaDB's row binlog. .ci/run turns it on (scripts/enable-binlog.sh); under CI a binlog
+// that is off is a failure, on a developer machine that has not run the script the file is skipped.
+const binlogOn = await (async () => {
   const probe = await sqlConnection();
-  const [{ logBin }] = (await probe.query("SELECT @@log_bin AS logBin")) as { logBin: number }[];
-  await probe.end();
-  if (Number(logBin) !== 1) {
+  try {
+    const [{ logBin }] = (await probe.query("SELECT @@log_bin AS logBin")) as { logBin: number }[];
+    return Number(logBin) === 1;
+  } finally {
+    await probe.end();
+  }
+})();
+const skipWithoutBinlog = !binlogOn && process.env.CI !== "true";
+
+beforeAll(async () => {
+  if (skipWithoutBinlog) return;
+  if (!binlogOn) {
     throw new Error("MariaDB's binlog is off (@@log_bin = 0): run scripts/enable-binlog.sh (CI runs it)");
   }
 
@@ -207,7 +218,7 @@ afterAll(async () => {
   await t?.close();
 });
 
-describe("CDC worker", () => {
+describe.skipIf(skipWithoutBinlog)("CDC worker (needs the row binlog: scripts/enable-binlog.sh)", () => {
   it("a price UPDATE removes the product's, its category's and the product lists' entries", async () => {
     const keys = [
       await cacheUnder(Tags.product(latte.id)),
