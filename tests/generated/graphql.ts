@@ -153,8 +153,10 @@ export type UpdateProductInput = {
   isHot?: boolean | null | undefined;
   largeImage?: string | null | undefined;
   name?: string | null | undefined;
+  /** Slug: 1-32 of a-z, 0-9, _. */
   pid?: string | null | undefined;
   price?: string | null | undefined;
+  /** http(s) URL or a path under static/images/. */
   smallImage?: string | null | undefined;
 };
 

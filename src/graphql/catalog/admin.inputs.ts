@@ -27,42 +27,9 @@ export class UpdateCategoryInput {
   sortOrder?: number;
 }
 
-@InputType()
-export class CreateProductInput {
-  @Field({ description: "Slug: 1-32 of a-z, 0-9, _." })
-  pid!: string;
-
-  @Field()
-  categoryType!: string;
-
-  @Field()
-  name!: string;
-
-  @Field({ nullable: true })
-  enName?: string;
-
-  @Field(() => DecimalScalar)
-  price!: Prisma.Decimal;
-
-  @Field({ nullable: true })
-  description?: string;
-
-  @Field({ nullable: true, description: "http(s) URL or a path under static/images/." })
-  smallImage?: string;
-
-  @Field({ nullable: true })
-  largeImage?: string;
-
-  @Field({ nullable: true })
-  isHot?: boolean;
-
-  @Field({ nullable: true })
-  isAvailable?: boolean;
-}
-
 @InputType({ description: "Fields to change; omitted fields stay." })
 export class UpdateProductInput {
-  @Field({ nullable: true })
+  @Field({ nullable: true, description: "Slug: 1-32 of a-z, 0-9, _." })
   pid?: string;
 
   @Field({ nullable: true })
@@ -80,7 +47,7 @@ export class UpdateProductInput {
   @Field({ nullable: true })
   description?: string;
 
-  @Field({ nullable: true })
+  @Field({ nullable: true, description: "http(s) URL or a path under static/images/." })
   smallImage?: string;
 
   @Field({ nullable: true })
@@ -91,6 +58,22 @@ export class UpdateProductInput {
 
   @Field({ nullable: true })
   isAvailable?: boolean;
+}
+
+/** A new product: the fields of an update, with pid, category, name and price required. */
+@InputType()
+export class CreateProductInput extends UpdateProductInput {
+  @Field({ description: "Slug: 1-32 of a-z, 0-9, _." })
+  declare pid: string;
+
+  @Field()
+  declare categoryType: string;
+
+  @Field()
+  declare name: string;
+
+  @Field(() => DecimalScalar)
+  declare price: Prisma.Decimal;
 }
 
 @InputType()
