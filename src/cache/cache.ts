@@ -188,9 +188,14 @@ export class TaggedCache {
    * miss with the invalidation number to hand back to `putText`, so that a text computed after an
    * invalidation of its tags is not stored. Null when Redis is unavailable.
    */
-  async peekBytes(
+  peekBytes(cache: string, key: string) {
+    return this.lookup(cache, `${NAMESPACE}${cache}:${key}`);
+  }
+
+  /** One entry and the invalidation counter in one round trip, counted as a hit, a miss or a bypass. */
+  private async lookup(
     cache: string,
-    key: string,
+    entry: string,
   ): Promise<{ hit: true; bytes: Buffer } | { hit: false; seq: number } | null> {
     const { redis, breaker } = this.options;
     if (!breaker.available()) {
@@ -198,7 +203,7 @@ export class TaggedCache {
       return null;
     }
     try {
-      const [bytes, seq] = await redis.mgetBuffer(`${NAMESPACE}${cache}:${key}`, SEQ_KEY);
+      const [bytes, seq] = await redis.mgetBuffer(entry, SEQ_KEY);
       breaker.success();
       if (bytes === null) {
         metrics.cacheMisses.inc({ cache });
@@ -208,6 +213,7 @@ export class TaggedCache {
       return { hit: true, bytes };
     } catch (err) {
       breaker.failure(err);
+      metrics.cacheBypasses.inc({ cache });
       return null;
     }
   }
@@ -269,25 +275,10 @@ export class TaggedCache {
 
   private async read<T>(cache: string, entry: string, load: () => Promise<T>, tagsOf: TagsOf<T>): Promise<T> {
     const { redis, breaker } = this.options;
-    if (!breaker.available()) {
-      metrics.cacheBypasses.inc({ cache });
-      return load();
-    }
-    let seq: number;
-    try {
-      const [text, seqText] = await redis.mget(entry, SEQ_KEY);
-      breaker.success();
-      if (text !== null) {
-        metrics.cacheHits.inc({ cache });
-        return decode<T>(text);
-      }
-      seq = Number(seqText ?? 0);
-    } catch (err) {
-      breaker.failure(err);
-      metrics.cacheBypasses.inc({ cache });
-      return load();
-    }
-    metrics.cacheMisses.inc({ cache });
+    const found = await this.lookup(cache, entry);
+    if (!found) return load();
+    if (found.hit) return decode<T>(found.bytes.toString());
+    const { seq } = found;
 
     // Across replicas: the first to take the lock loads; the others wait for its value.
     const lock = `${entry}:lock`;

@@ -9,6 +9,7 @@ import { TaggedCache } from "../cache/cache.js";
 import { createRedis } from "../cache/redis.js";
 import { loadConfigOrExit } from "../config.js";
 import { loggerOptions } from "../observability/logger.js";
+import { exitOnStopSignal } from "../process-signals.js";
 import { BinlogWorker } from "./binlog-worker.js";
 import { startMetricsServer } from "./metrics-server.js";
 import { PositionStore } from "./position-store.js";
@@ -45,11 +46,7 @@ try {
   );
   worker.start();
 
-  let stopping = false;
-  const stop = async (signal: NodeJS.Signals) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, "signal received");
+  exitOnStopSignal(logger, async () => {
     setTimeout(() => {
       logger.error({ timeoutMs: config.shutdownTimeoutMs }, "shutdown timed out");
       logger.flush();
@@ -60,11 +57,8 @@ try {
     await new Promise((resolve) => server.close(resolve));
     await redis.quit().catch(() => redis.disconnect());
     logger.info({ position: worker.status().position }, "stopped");
-    logger.flush();
-    process.exit(0);
-  };
-  process.on("SIGTERM", stop);
-  process.on("SIGINT", stop);
+    return 0;
+  });
 } catch (err) {
   logger.fatal({ err }, "failed to start");
   logger.flush();

@@ -58,6 +58,25 @@ export async function lockCart(tx: Prisma.TransactionClient, userId: number): Pr
   await tx.$queryRaw`SELECT id FROM users WHERE id = ${userId} FOR UPDATE`;
 }
 
+/** The item of this user holding this product with exactly these choices, if any. */
+function findEqualItem(tx: Prisma.TransactionClient, userId: number, productId: number, options: string) {
+  return tx.cartItem.findUnique({ where: { userId_productId_options: { userId, productId, options } } });
+}
+
+/** Adds to an item's quantity (within the limit) and refreshes the price it was added at. */
+async function addQuantity(
+  tx: Prisma.TransactionClient,
+  item: { id: number; quantity: number },
+  quantity: number,
+  price: Prisma.Decimal,
+): Promise<void> {
+  checkQuantity(item.quantity + quantity);
+  await tx.cartItem.update({
+    where: { id: item.id },
+    data: { quantity: item.quantity + quantity, unitPrice: price },
+  });
+}
+
 /** One cart line priced from current rows; `chosen` undefined when a stored choice is no longer offered. */
 export function priceLine(
   item: { id: number; quantity: number; options: string },
@@ -114,17 +133,8 @@ export class CartService {
 
     await this.prisma.$transaction(async (tx) => {
       await lockCart(tx, userId);
-      const existing = await tx.cartItem.findUnique({
-        where: { userId_productId_options: { userId, productId: product.id, options: key } },
-      });
-      if (existing) {
-        checkQuantity(existing.quantity + quantity);
-        await tx.cartItem.update({
-          where: { id: existing.id },
-          data: { quantity: existing.quantity + quantity, unitPrice: price },
-        });
-        return;
-      }
+      const existing = await findEqualItem(tx, userId, product.id, key);
+      if (existing) return addQuantity(tx, existing, quantity, price);
       if ((await tx.cartItem.count({ where: { userId } })) >= MAX_CART_ITEMS) {
         throw new InvalidInputError("pid", `a cart holds at most ${MAX_CART_ITEMS} different items`);
       }
@@ -151,18 +161,9 @@ export class CartService {
           : chooseOptions(item.product.options, input.options);
       const key = selectionKey(chosen);
       const price = unitPrice(item.product, chosen);
-      const twin =
-        key === item.options
-          ? null
-          : await tx.cartItem.findUnique({
-              where: { userId_productId_options: { userId, productId: item.productId, options: key } },
-            });
+      const twin = key === item.options ? null : await findEqualItem(tx, userId, item.productId, key);
       if (twin) {
-        checkQuantity(twin.quantity + quantity);
-        await tx.cartItem.update({
-          where: { id: twin.id },
-          data: { quantity: twin.quantity + quantity, unitPrice: price },
-        });
+        await addQuantity(tx, twin, quantity, price);
         await tx.cartItem.delete({ where: { id: item.id } });
       } else {
         await tx.cartItem.update({

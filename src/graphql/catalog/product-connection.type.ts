@@ -1,4 +1,5 @@
 import { Field, InputType, Int, ObjectType } from "type-graphql";
+import { PageInfo } from "../page-info.type.js";
 import { Product } from "./product.type.js";
 
 @InputType({ description: "Narrows `products`; all given conditions must hold." })
@@ -11,21 +12,6 @@ export class ProductFilterInput {
 
   @Field({ nullable: true, description: "Case-insensitive match on the name or the English name." })
   search?: string;
-}
-
-@ObjectType()
-export class PageInfo {
-  @Field()
-  hasNextPage!: boolean;
-
-  @Field()
-  hasPreviousPage!: boolean;
-
-  @Field(() => String, { nullable: true })
-  startCursor!: string | null;
-
-  @Field(() => String, { nullable: true })
-  endCursor!: string | null;
 }
 
 @ObjectType()

@@ -1,7 +1,7 @@
 import { Field, InputType, Int, ObjectType, registerEnumType } from "type-graphql";
 import { OptionKind, OrderStatus } from "../../generated/prisma/enums.js";
 import { Product } from "../catalog/product.type.js";
-import { PageInfo } from "../catalog/product-connection.type.js";
+import { PageInfo } from "../page-info.type.js";
 import { DecimalScalar } from "../scalars.js";
 
 registerEnumType(OrderStatus, {
