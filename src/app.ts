@@ -11,6 +11,7 @@ import Fastify, {
 import type { Redis } from "ioredis";
 import type { Config } from "./config.js";
 import type { Database } from "./db/database.js";
+import { registerAccessLog } from "./observability/access-log.js";
 import { registerHttpMetrics } from "./observability/http-metrics.js";
 import { loggerOptions, requestId } from "./observability/logger.js";
 import { readyRoutes } from "./observability/ready.routes.js";
@@ -57,7 +58,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     frameworkErrors: (_error, req, reply) => errorHandler(new BadRequestError(), req, reply),
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: loggerOptions(deps.config) }),
     genReqId: requestId,
-    logController: new LogController({ requestIdLogLabel: "requestId" }),
+    // Fastify's two lines per request are replaced by one access-log line (src/observability/access-log.ts).
+    logController: new LogController({ requestIdLogLabel: "requestId", disableRequestLogging: true }),
     bodyLimit: deps.config.http.bodyLimitBytes,
     connectionTimeout: 60_000,
     requestTimeout: deps.config.http.requestTimeoutMs,
@@ -68,6 +70,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const services = createServices(deps.config, deps.db, deps.redis, app.log);
   app.decorate("deps", deps);
   app.decorate("services", services);
+  services.revocations.watch(services.userCache);
+  app.addHook("onClose", async () => services.revocations.stop());
 
   app.addHook("onRequest", async (req, reply) => {
     reply.header("x-request-id", req.id);
@@ -85,6 +89,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setErrorHandler(errorHandler);
 
   registerHttpMetrics(app);
+  registerAccessLog(app);
   await registerHttpHygiene(app, deps.config, services.limiter);
   await registerOpenApi(app);
   await app.register(readyRoutes);

@@ -61,6 +61,8 @@ export interface Config {
     responseTtlSeconds: number;
     /** Read catalogue data through Redis at all (false: every read hits MySQL, for benchmarks). */
     enabled: boolean;
+    /** Memory of each replica's per-user cache (sessions, carts, orders, per-user responses); 0 turns it off. */
+    userCacheBytes: number;
   };
   /** An admin account the seed creates or promotes when both are set. */
   admin: { username: string | undefined; password: string | undefined };
@@ -301,6 +303,7 @@ export function loadConfig(env: Env = process.env): Config {
       ttlSeconds: r.int("CACHE_TTL_SECONDS", 86_400, 1, 30 * 86_400),
       responseTtlSeconds: r.int("RESPONSE_CACHE_TTL_SECONDS", 300, 0, 86_400),
       enabled: r.bool("CACHE_ENABLED", true),
+      userCacheBytes: r.int("USER_CACHE_MAX_BYTES", 33_554_432, 0, 4_294_967_296),
     },
     admin: { username: adminUsername, password: adminPassword },
     http: {

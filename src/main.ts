@@ -6,7 +6,8 @@ import { exitOnStopSignal } from "./process-signals.js";
 import { startServer } from "./server.js";
 
 const config = loadConfigOrExit();
-const logger = pino(loggerOptions(config));
+// Asynchronous writes: a request never waits for stdout; pino flushes what is buffered when the process exits.
+const logger = pino(loggerOptions(config), pino.destination({ dest: 1, sync: false, minLength: 4096 }));
 try {
   const server = await startServer(config, logger);
   exitOnStopSignal(logger, () => server.shutdown());

@@ -9,7 +9,8 @@ import { RedisBreaker } from "./cache/breaker.js";
 import { TaggedCache } from "./cache/cache.js";
 import type { Config } from "./config.js";
 import type { Database } from "./db/database.js";
-import { TokenDenylist } from "./auth/denylist.js";
+import { Revocations } from "./auth/revocations.js";
+import { UserCache } from "./cache/user-cache.js";
 import { ActivityTracker } from "./observability/activity.js";
 import { CartService } from "./orders/cart.service.js";
 import { OrdersService } from "./orders/orders.service.js";
@@ -27,6 +28,8 @@ export interface Services {
   tokens: TokenService;
   passwords: PasswordHasher;
   cache: TaggedCache;
+  userCache: UserCache;
+  revocations: Revocations;
   limiter: RateLimiter;
   breaker: RedisBreaker;
 }
@@ -49,23 +52,28 @@ export function createServices(
     keyPrefix: config.redis.keyPrefix,
     ttlSeconds: config.cache.ttlSeconds,
   });
+  const userCache = new UserCache(redis, breaker, config.cache.enabled ? config.cache.userCacheBytes : 0);
+  const revocations = new Revocations(db.prisma, logger);
   return {
     accounts: new AccountsService(
       db.prisma,
       passwords,
       tokens,
-      new TokenDenylist(redis, breaker),
+      revocations,
+      userCache,
       new AuthThrottle(limiter, config.rateLimits),
       activity,
     ),
     limiter,
     catalog: new CatalogService(db.prisma, config.publicBaseUrl, config.cache.enabled ? cache : null),
     catalogAdmin: new CatalogAdminService(db.prisma, cache),
-    carts: new CartService(db.prisma),
-    orders: new OrdersService(db.prisma),
+    carts: new CartService(db.prisma, userCache),
+    orders: new OrdersService(db.prisma, userCache),
     tokens,
     passwords,
     cache,
+    userCache,
+    revocations,
     breaker,
   };
 }

@@ -1,6 +1,7 @@
 import type { PasswordHasher } from "../auth/password.js";
-import type { TokenDenylist } from "../auth/denylist.js";
+import type { Revocations } from "../auth/revocations.js";
 import { InvalidTokenError, type IssuedToken, type TokenClaims, type TokenService } from "../auth/tokens.js";
+import type { UserCache, UserSnapshot } from "../cache/user-cache.js";
 import { isPrismaError } from "../db/prisma-errors.js";
 import { ConflictError, InvalidInputError, UnauthenticatedError } from "../errors.js";
 import type { ActivityTracker } from "../observability/activity.js";
@@ -30,6 +31,25 @@ export interface Session extends IssuedToken {
   user: User;
 }
 
+/** A request's verified sign-in: the user, the token's claims, and the per-user cache stamps it read. */
+export interface SignedIn {
+  user: User;
+  claims: TokenClaims;
+  /** Null when Redis is unusable: then nothing per-user is served from memory. */
+  snapshot: UserSnapshot | null;
+}
+
+/** What a session check needs of a user, cached per user (see src/cache/user-cache.ts). */
+interface SessionState {
+  user: User | null;
+  /** Ids of this user's tokens revoked one by one (logout) that have not expired. */
+  revoked: string[];
+}
+
+const SESSION_SLOT = { part: "session", name: "session" } as const;
+/** A user's activity is recorded at most this often per replica (the gauge counts users over 5 minutes). */
+const ACTIVITY_EVERY_MS = 60_000;
+
 export const WRONG_CREDENTIALS = "wrong username or password";
 
 /** Registration, login, profile and token checks. Knows nothing about HTTP or GraphQL. */
@@ -38,10 +58,13 @@ export class AccountsService {
     private readonly prisma: PrismaClient,
     private readonly passwords: PasswordHasher,
     private readonly tokens: TokenService,
-    private readonly denylist: TokenDenylist,
+    private readonly revocations: Revocations,
+    private readonly userCache: UserCache,
     private readonly throttle: AuthThrottle,
     private readonly activity: ActivityTracker,
   ) {}
+
+  private readonly lastSeen = new Map<number, number>();
 
   /** `ip` is the client's address, for the per-IP registration limit. */
   async register(input: RegisterInput, ip: string): Promise<Session> {
@@ -89,9 +112,10 @@ export class AccountsService {
 
   /**
    * The user a bearer token stands for. Throws UnauthenticatedError for a bad, expired or revoked token and
-   * for a user that no longer exists. `load` lets the caller batch or cache the user lookup.
+   * for a user that no longer exists. Warm, this is one Redis round trip and no SQL; without Redis it reads
+   * the user and their revocations from MySQL every time (never from memory).
    */
-  async authenticate(token: string, load: (id: number) => Promise<User | null> = (id) => this.findById(id)) {
+  async authenticate(token: string): Promise<SignedIn> {
     let claims;
     try {
       claims = await this.tokens.verify(token);
@@ -99,12 +123,32 @@ export class AccountsService {
       if (err instanceof InvalidTokenError) throw new UnauthenticatedError("invalid or expired token");
       throw err;
     }
-    const [user, revoked] = await Promise.all([load(claims.userId), this.denylist.isRevoked(claims.jti)]);
-    if (!user || user.tokenVersion !== claims.tokenVersion || revoked) {
+    const snapshot = await this.userCache.snapshot(claims.userId);
+    const state = await this.userCache.get(snapshot, SESSION_SLOT, () => this.loadSession(claims.userId));
+    const { user } = state;
+    if (!user || user.tokenVersion !== claims.tokenVersion || state.revoked.includes(claims.jti)) {
       throw new UnauthenticatedError("invalid or expired token");
     }
-    this.activity.seen(user.id);
-    return { user, claims };
+    this.recordActivity(user.id);
+    return { user, claims, snapshot };
+  }
+
+  private async loadSession(userId: number): Promise<SessionState> {
+    const [user, revoked] = await Promise.all([
+      this.findById(userId),
+      this.revocations.revokedTokens(userId),
+    ]);
+    return { user, revoked };
+  }
+
+  private recordActivity(userId: number): void {
+    const now = Date.now();
+    if (now - (this.lastSeen.get(userId) ?? 0) < ACTIVITY_EVERY_MS) return;
+    if (this.lastSeen.size >= 100_000) {
+      for (const [id, at] of this.lastSeen) if (now - at >= ACTIVITY_EVERY_MS) this.lastSeen.delete(id);
+    }
+    this.lastSeen.set(userId, now);
+    this.activity.seen(userId);
   }
 
   async updateProfile(userId: number, update: ProfileUpdate): Promise<User> {
@@ -118,17 +162,30 @@ export class AccountsService {
     if (update.backgroundUrl !== undefined) {
       data.backgroundUrl = update.backgroundUrl ? checkHttpUrl(update.backgroundUrl, "backgroundUrl") : null;
     }
-    return this.prisma.user.update({ where: { id: userId }, data });
+    const user = await this.prisma.user.update({ where: { id: userId }, data });
+    await this.userCache.touch(userId, ["session"]);
+    return user;
   }
 
   /** Revokes one token (logout on this device). */
-  logout(claims: TokenClaims): Promise<void> {
-    return this.denylist.revoke(claims.jti, claims.expiresAt);
+  async logout(claims: TokenClaims): Promise<void> {
+    await this.revocations.revokeToken(claims.userId, claims.jti, claims.expiresAt);
+    await this.sessionsRevoked(claims.userId);
   }
 
   /** Revokes every token of the user issued so far (logout everywhere). */
   async logoutAll(userId: number): Promise<void> {
-    await this.prisma.user.update({ where: { id: userId }, data: { tokenVersion: { increment: 1 } } });
+    await this.prisma.$transaction(async (tx) => {
+      await tx.user.update({ where: { id: userId }, data: { tokenVersion: { increment: 1 } } });
+      await this.revocations.sessionsChanged(tx, userId, "LOGOUT_ALL");
+    });
+    await this.sessionsRevoked(userId);
+  }
+
+  /** After a revocation committed: this replica forgets the user now, the others on their next request. */
+  private async sessionsRevoked(userId: number): Promise<void> {
+    this.userCache.evict(userId);
+    await this.userCache.touch(userId, ["session"]);
   }
 
   /** Changes the password and revokes every token issued before; returns a fresh session. */
@@ -146,10 +203,16 @@ export class AccountsService {
       throw new InvalidInputError("currentPassword", "current password is wrong");
     }
     checkPassword(newPassword, "newPassword");
-    const updated = await this.prisma.user.update({
-      where: { id: userId },
-      data: { passwordHash: await this.passwords.hash(newPassword), tokenVersion: { increment: 1 } },
+    const passwordHash = await this.passwords.hash(newPassword);
+    const updated = await this.prisma.$transaction(async (tx) => {
+      const changed = await tx.user.update({
+        where: { id: userId },
+        data: { passwordHash, tokenVersion: { increment: 1 } },
+      });
+      await this.revocations.sessionsChanged(tx, userId, "PASSWORD_CHANGE");
+      return changed;
     });
+    await this.sessionsRevoked(userId);
     return { user: updated, ...(await this.tokens.issue(updated.id, updated.tokenVersion)) };
   }
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { errors, jwtVerify, SignJWT } from "jose";
+import { BoundedLru } from "../cache/lru.js";
 import type { Config } from "../config.js";
 
 export interface IssuedToken {
@@ -20,9 +21,14 @@ export class InvalidTokenError extends Error {
   override name = "InvalidTokenError";
 }
 
+/** Verified tokens remembered per replica: a signed-in client sends the same token with every request. */
+const VERIFIED_CACHE_BYTES = 8 * 1024 * 1024;
+
 /** HS256 JWTs with iss, aud, sub (user id), iat, exp, jti and `ver` (token version). */
 export class TokenService {
   private readonly key: Uint8Array;
+  /** Token text -> its claims. Only verified tokens enter; expiry is checked again on every use. */
+  private readonly verified = new BoundedLru<TokenClaims>(VERIFIED_CACHE_BYTES, () => 200);
 
   constructor(private readonly auth: Config["auth"]) {
     this.key = new TextEncoder().encode(auth.secretKey);
@@ -44,8 +50,23 @@ export class TokenService {
     return { token, jti, expiresAt: new Date(exp * 1000) };
   }
 
-  /** Verifies signature (HS256 only), iss, aud and exp; throws InvalidTokenError for anything wrong. */
+  /**
+   * Verifies signature (HS256 only), iss, aud and exp; throws InvalidTokenError for anything wrong. A token
+   * verified before is only checked for expiry (revocation is the caller's check, every time).
+   */
   async verify(token: string): Promise<TokenClaims> {
+    const known = this.verified.get(token);
+    if (known) {
+      if (known.expiresAt.getTime() > Date.now()) return known;
+      this.verified.delete(token);
+      throw new InvalidTokenError("ERR_JWT_EXPIRED");
+    }
+    const claims = await this.verifySignature(token);
+    this.verified.set(token, claims);
+    return claims;
+  }
+
+  private async verifySignature(token: string): Promise<TokenClaims> {
     try {
       const { payload } = await jwtVerify(token, this.key, {
         algorithms: ["HS256"],

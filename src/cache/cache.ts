@@ -21,7 +21,8 @@ import { defineScript } from "./redis.js";
 import { decode, encode } from "./codec.js";
 
 const NAMESPACE = "cache:v1:";
-const SEQ_KEY = `${NAMESPACE}seq`;
+/** The invalidation counter: it changes with every catalogue invalidation (read by the per-user cache). */
+export const SEQ_KEY = `${NAMESPACE}seq`;
 const NEGATIVE_TTL_SECONDS = 60;
 
 // KEYS[1] entry, KEYS[2] seq; ARGV: value, ttl, seq at load start, namespace with prefix, tags...

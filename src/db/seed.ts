@@ -132,7 +132,13 @@ export async function seedAdmin(
   if (existing.role === "ADMIN") return "unchanged";
   if (!(await hasher.verify(existing.passwordHash, password)))
     return "refused: the account exists with another password";
-  await prisma.user.update({ where: { id: existing.id }, data: { role: "ADMIN" } });
+  // Recorded as a session change, so that every replica drops the user's cached role within a second.
+  await prisma.$transaction([
+    prisma.user.update({ where: { id: existing.id }, data: { role: "ADMIN" } }),
+    prisma.sessionRevocation.create({
+      data: { userId: existing.id, reason: "ROLE_CHANGE", expiresAt: new Date(Date.now() + 86_400_000) },
+    }),
+  ]);
   return "promoted";
 }
 

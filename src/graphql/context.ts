@@ -1,6 +1,6 @@
 import type { FastifyRequest } from "fastify";
-import type { User } from "../accounts/accounts.service.js";
-import { bearerToken } from "../auth/bearer.js";
+import type { Session, SignedIn, User } from "../accounts/accounts.service.js";
+import { signedIn } from "../auth/request-identity.js";
 import type { TokenClaims } from "../auth/tokens.js";
 import type { Config } from "../config.js";
 import { ForbiddenError, UnauthenticatedError } from "../errors.js";
@@ -14,50 +14,59 @@ export interface GraphQLContext {
   request: FastifyRequest;
   /** The client's address (from X-Forwarded-For only behind a trusted proxy). */
   ip: string;
+  /** The sign-in of this request, null when anonymous; rejects with UNAUTHENTICATED for a bad token. */
+  session(): Promise<SignedIn | null>;
   /** The signed-in user, null when anonymous; rejects with UNAUTHENTICATED for a bad or revoked token. */
   viewer(): Promise<User | null>;
   /** The verified claims of the request's token, or UNAUTHENTICATED. */
   requireClaims(): Promise<TokenClaims>;
+  /** The sign-in of this request, or UNAUTHENTICATED. */
+  requireSession(): Promise<SignedIn>;
   /** The signed-in user, or UNAUTHENTICATED. */
   requireViewer(): Promise<User>;
   /** The signed-in admin, or UNAUTHENTICATED / FORBIDDEN. */
   requireAdmin(): Promise<User>;
+  /**
+   * The rest of the operation runs as the user just signed in (login, register, changePassword): their
+   * payload's `user { cart ... }` is that user's, whatever token the request came with.
+   */
+  signIn(session: Session): void;
 }
 
+const SIGN_IN_FIRST = "sign in first: send Authorization: Bearer <token>";
+
 export function createContext(config: Config, services: Services, request: FastifyRequest): GraphQLContext {
-  const loaders = createLoaders(services);
-  let session: Promise<{ user: User; claims: TokenClaims } | null> | undefined;
-  const authenticate = () => {
-    session ??= (async () => {
-      const token = bearerToken(request.headers.authorization);
-      if (token === undefined) return null;
-      return services.accounts.authenticate(token, (id) => loaders.userById.load(id));
-    })();
-    return session;
-  };
+  let current: Promise<SignedIn | null> | undefined;
+  const session = () => (current ??= signedIn(services.accounts, request));
   const context: GraphQLContext = {
     config,
     services,
-    loaders,
+    loaders: createLoaders(services),
     request,
     ip: request.ip,
+    session,
     async viewer() {
-      return (await authenticate())?.user ?? null;
+      return (await session())?.user ?? null;
+    },
+    async requireSession() {
+      const found = await session();
+      if (!found) throw new UnauthenticatedError(SIGN_IN_FIRST);
+      return found;
     },
     async requireClaims() {
-      const current = await authenticate();
-      if (!current) throw new UnauthenticatedError("sign in first: send Authorization: Bearer <token>");
-      return current.claims;
+      return (await context.requireSession()).claims;
     },
     async requireViewer() {
-      const user = await context.viewer();
-      if (!user) throw new UnauthenticatedError("sign in first: send Authorization: Bearer <token>");
-      return user;
+      return (await context.requireSession()).user;
     },
     async requireAdmin() {
       const user = await context.requireViewer();
       if (user.role !== "ADMIN") throw new ForbiddenError("this needs an admin account");
       return user;
+    },
+    signIn({ user, jti, expiresAt }) {
+      const claims = { userId: user.id, tokenVersion: user.tokenVersion, jti, expiresAt };
+      current = Promise.resolve({ user, claims, snapshot: null });
     },
   };
   return context;

@@ -1,5 +1,4 @@
 import DataLoader from "dataloader";
-import type { User } from "../accounts/accounts.service.js";
 import type { Category, Product, ProductOption } from "../catalog/catalog.service.js";
 import type { Services } from "../services.js";
 
@@ -8,14 +7,12 @@ export interface Loaders {
   categoryById: DataLoader<number, Category | null>;
   productsByCategoryId: DataLoader<number, Product[]>;
   optionsByProductId: DataLoader<number, ProductOption[]>;
-  userById: DataLoader<number, User | null>;
 }
 
-export function createLoaders({ catalog, accounts }: Services): Loaders {
+export function createLoaders({ catalog }: Services): Loaders {
   return {
     categoryById: new DataLoader((ids) => catalog.categoriesByIds(ids)),
     productsByCategoryId: new DataLoader((ids) => catalog.productsByCategoryIds(ids)),
     optionsByProductId: new DataLoader((ids) => catalog.optionsByProductIds(ids)),
-    userById: new DataLoader(async (ids) => Promise.all(ids.map((id) => accounts.findById(id)))),
   };
 }

@@ -6,6 +6,7 @@
 import { InvalidInputError, NotFoundError } from "../errors.js";
 import { Prisma, type PrismaClient } from "../generated/prisma/client.js";
 import type { Product, ProductOption } from "../catalog/catalog.service.js";
+import type { UserCache, UserSnapshot } from "../cache/user-cache.js";
 import {
   checkQuantity,
   type ChosenOption,
@@ -47,8 +48,6 @@ export interface UpdateCartItemInput {
   quantity?: number | null;
   options?: OptionSelection[] | null;
 }
-
-type Db = PrismaClient | Prisma.TransactionClient;
 
 /**
  * Serialises the changes to one user's cart (adds, edits, checkout) by locking the user's row: without it,
@@ -101,11 +100,24 @@ export function priceLine(
   };
 }
 
-export class CartService {
-  constructor(private readonly prisma: PrismaClient) {}
+const CART_SLOT = { part: "cart", name: "cart" } as const;
 
-  async cart(userId: number, db: Db = this.prisma): Promise<Cart> {
-    const items = await db.cartItem.findMany({
+export class CartService {
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly userCache: UserCache,
+  ) {}
+
+  /**
+   * The user's cart priced now. With a snapshot it is cached per user, under the cart's stamp and the
+   * catalogue's invalidation counter (prices and availability come from the catalogue).
+   */
+  cart(userId: number, snapshot: UserSnapshot | null = null): Promise<Cart> {
+    return this.userCache.get(snapshot, CART_SLOT, () => this.load(userId));
+  }
+
+  private async load(userId: number): Promise<Cart> {
+    const items = await this.prisma.cartItem.findMany({
       where: { userId },
       orderBy: { id: "asc" },
       include: { product: { include: { options: true } } },
@@ -142,7 +154,7 @@ export class CartService {
         data: { userId, productId: product.id, options: key, quantity, unitPrice: price },
       });
     });
-    return this.cart(userId);
+    return this.changed(userId);
   }
 
   /** Changes an item's quantity or options (merging into an equal item if the new choice matches one). */
@@ -172,17 +184,23 @@ export class CartService {
         });
       }
     });
-    return this.cart(userId);
+    return this.changed(userId);
   }
 
   async remove(userId: number, itemId: number): Promise<Cart> {
     const { count } = await this.prisma.cartItem.deleteMany({ where: { id: itemId, userId } });
     if (count === 0) throw new NotFoundError("no such item in your cart");
-    return this.cart(userId);
+    return this.changed(userId);
   }
 
   async clear(userId: number): Promise<Cart> {
     await this.prisma.cartItem.deleteMany({ where: { userId } });
-    return this.cart(userId);
+    return this.changed(userId);
+  }
+
+  /** After a committed change: stamps the cart anew (every replica reloads it) and answers it. */
+  private async changed(userId: number): Promise<Cart> {
+    await this.userCache.touch(userId, ["cart"]);
+    return this.load(userId);
   }
 }

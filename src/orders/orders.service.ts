@@ -8,6 +8,7 @@ import { isPrismaError } from "../db/prisma-errors.js";
 import { Prisma, type Order, type OrderItem, type PrismaClient } from "../generated/prisma/client.js";
 import type { OrderStatus } from "../generated/prisma/enums.js";
 import { metrics } from "../observability/metrics.js";
+import type { UserCache, UserSnapshot } from "../cache/user-cache.js";
 import { lockCart, priceLine } from "./cart.service.js";
 import type { ChosenOption } from "./pricing.js";
 import { newOrderNumber } from "./order-number.js";
@@ -58,7 +59,10 @@ const NEXT: Record<OrderStatus, OrderStatus[]> = {
 class EmptyCart extends Error {}
 
 export class OrdersService {
-  constructor(private readonly prisma: PrismaClient) {}
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly userCache: UserCache,
+  ) {}
 
   async place(userId: number, input: PlaceOrderInput): Promise<OrderView> {
     if (!IDEMPOTENCY_KEY.test(input.idempotencyKey)) {
@@ -139,6 +143,7 @@ export class OrdersService {
       await tx.cartItem.deleteMany({ where: { userId } });
       return created;
     });
+    await this.userCache.touch(userId, ["cart", "orders"]);
     metrics.orders.inc({ status: "PLACED" });
     metrics.orderValue.inc(order.total.toNumber());
     return order;
@@ -151,10 +156,23 @@ export class OrdersService {
     });
   }
 
-  /** The user's orders, newest first. */
-  async mine(userId: number, first: number, afterId?: number): Promise<OrderPage> {
+  /**
+   * The user's orders, newest first. First pages are cached per user under the snapshot's stamps (every
+   * change to the user's orders stamps them anew).
+   */
+  async mine(
+    userId: number,
+    first: number,
+    afterId?: number,
+    snapshot?: UserSnapshot | null,
+  ): Promise<OrderPage> {
     if (!Number.isInteger(first) || first < 1 || first > MAX_ORDERS_PAGE) {
       throw new InvalidInputError("first", `first must be between 1 and ${MAX_ORDERS_PAGE}`);
+    }
+    if (afterId === undefined && snapshot) {
+      return this.userCache.get(snapshot, { part: "orders", name: `orders:${first}` }, () =>
+        this.mine(userId, first),
+      );
     }
     const rows = await this.prisma.order.findMany({
       where: { userId, ...(afterId ? { id: { lt: afterId } } : {}) },
@@ -199,6 +217,7 @@ export class OrdersService {
       const current = (await this.prisma.order.findUniqueOrThrow({ where: { id: order.id } })).status;
       throw new ConflictError(`order ${order.orderNo} is ${current}: it cannot become ${to}`);
     }
+    await this.userCache.touch(order.userId, ["orders"]);
     metrics.orders.inc({ status: to });
     return (await this.find(order.orderNo, order.userId))!;
   }

@@ -47,7 +47,7 @@ function replicaEnv(overrides: Record<string, string> = {}): Record<string, stri
     DATABASE_URL: "",
     REDIS_URL: "",
     ENVIRONMENT: "test",
-    LOG_LEVEL: "info", // "request completed" lines say which replica served which request id
+    LOG_LEVEL: "debug", // access-log lines say which replica served which request id, and when it arrived
     DB_NAME: inject("dbName"),
     REDIS_KEY_PREFIX: `${inject("redisPrefix")}e2e:`,
     // Global setup migrated and seeded the run's database already.
@@ -111,7 +111,7 @@ const ofTag = (tag: string) => (e: LogEntry) => String(e.requestId ?? "").starts
 
 /** How many requests tagged `tag` the replica answered, from its own log. */
 function served(replica: Replica, tag: string): number {
-  return replica.logEntries().filter((e) => e.msg === "request completed" && ofTag(tag)(e)).length;
+  return replica.logEntries().filter((e) => e.msg === "request" && ofTag(tag)(e)).length;
 }
 
 /** pino writes asynchronously: a log line may land a moment after its response. */
@@ -287,7 +287,7 @@ describe.skipIf(skip)("three replicas behind nginx (needs nginx)", () => {
     log.forEach((e, i) => {
       if (!ofTag("drain")(e)) return;
       if (e.msg === "incoming request") started.set(e.requestId, i);
-      if (e.msg === "request completed") finished.set(e.requestId, i);
+      if (e.msg === "request") finished.set(e.requestId, i);
     });
     expect([...finished.keys()].sort()).toEqual([...started.keys()].sort());
     const inFlight = [...started].filter(([id, i]) => i < signalAt && finished.get(id)! > signalAt).length;

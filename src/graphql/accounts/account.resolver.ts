@@ -6,7 +6,9 @@ import type { GraphQLContext } from "../context.js";
 import { ChangePasswordInput, LoginInput, RegisterInput, UpdateMeInput } from "./account.inputs.js";
 import { AuthPayload, User } from "./user.type.js";
 
-function payload(session: Session) {
+/** The payload of a new session; the rest of the operation (e.g. `user { cart }`) runs as its user. */
+function signIn(ctx: GraphQLContext, session: Session) {
+  ctx.signIn(session);
   return { token: session.token, expiresAt: session.expiresAt, user: session.user };
 }
 
@@ -19,14 +21,14 @@ export class AccountResolver {
 
   @Mutation(() => AuthPayload, { description: "Creates an account and signs it in." })
   async register(@Arg("input") input: RegisterInput, @Ctx() ctx: GraphQLContext) {
-    return payload(await ctx.services.accounts.register(input, ctx.ip));
+    return signIn(ctx, await ctx.services.accounts.register(input, ctx.ip));
   }
 
   @Mutation(() => AuthPayload, {
     description: "Signs in; one error for an unknown user and a wrong password.",
   })
   async login(@Arg("input") input: LoginInput, @Ctx() ctx: GraphQLContext) {
-    return payload(await ctx.services.accounts.login(input.username, input.password, ctx.ip));
+    return signIn(ctx, await ctx.services.accounts.login(input.username, input.password, ctx.ip));
   }
 
   @Mutation(() => User, { description: "Changes the signed-in user's profile." })
@@ -38,7 +40,8 @@ export class AccountResolver {
   @Mutation(() => AuthPayload, { description: "Changes the password, revoking every earlier token." })
   async changePassword(@Arg("input") input: ChangePasswordInput, @Ctx() ctx: GraphQLContext) {
     const viewer = await ctx.requireViewer();
-    return payload(
+    return signIn(
+      ctx,
       await ctx.services.accounts.changePassword(viewer.id, input.currentPassword, input.newPassword, ctx.ip),
     );
   }

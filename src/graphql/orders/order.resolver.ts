@@ -19,9 +19,9 @@ import {
 export class OrderResolver {
   @FieldResolver(() => Cart, { description: "Your cart (only on your own user)." })
   async cart(@Root() user: UserRow, @Ctx() ctx: GraphQLContext) {
-    const viewer = await ctx.requireViewer();
+    const { user: viewer, snapshot } = await ctx.requireSession();
     if (viewer.id !== user.id) throw new NotFoundError("no cart here");
-    return ctx.services.carts.cart(viewer.id);
+    return ctx.services.carts.cart(viewer.id, snapshot);
   }
 
   @Mutation(() => Cart, { description: "Adds a product with options; the same choices add up in one item." })
@@ -55,9 +55,9 @@ export class OrderResolver {
     @Arg("first", () => Int, { nullable: true, defaultValue: 10 }) first?: number | null,
     @Arg("after", () => String, { nullable: true }) after?: string | null,
   ) {
-    const viewer = await ctx.requireViewer();
+    const { user: viewer, snapshot } = await ctx.requireSession();
     const afterId = after ? decodeCursor("order", after) : undefined;
-    const page = await ctx.services.orders.mine(viewer.id, first ?? 10, afterId);
+    const page = await ctx.services.orders.mine(viewer.id, first ?? 10, afterId, snapshot);
     return toConnection("order", page.items, { hasNextPage: page.hasNextPage, after });
   }
 
