@@ -93,6 +93,7 @@ export class AccountsService {
       : null;
     if (!(await this.passwords.verify(user?.passwordHash, password)) || !user) {
       metrics.logins.inc({ outcome: "failure" });
+      await this.throttle.loginFailed(ip, username);
       throw new UnauthenticatedError(WRONG_CREDENTIALS);
     }
     metrics.logins.inc({ outcome: "success" });
@@ -200,6 +201,7 @@ export class AccountsService {
     // A stolen token must not become a way to guess the password: the login limits apply.
     await this.throttle.login(ip, user.username);
     if (!(await this.passwords.verify(user.passwordHash, currentPassword))) {
+      await this.throttle.loginFailed(ip, user.username);
       throw new InvalidInputError("currentPassword", "current password is wrong");
     }
     checkPassword(newPassword, "newPassword");

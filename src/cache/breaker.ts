@@ -63,5 +63,13 @@ export class RedisBreaker {
     if (!this.down) return;
     this.down = false;
     this.log.info({ reason }, "redis available again: cache back in use");
+    for (const listener of this.recoveryListeners) listener();
+  }
+
+  private readonly recoveryListeners: (() => void)[] = [];
+
+  /** Calls `listener` each time Redis is usable again after an outage this replica noticed. */
+  onRecovery(listener: () => void): void {
+    this.recoveryListeners.push(listener);
   }
 }

@@ -9,8 +9,9 @@
  * Coherence when Redis misbehaves:
  * - Redis restarted empty or flushed: the stamps are gone, fresh ones are made, nothing old matches.
  * - Redis unreachable: `snapshot` answers null and callers load from MySQL (never from memory).
- * - A stamp that could not be written is retried when Redis returns. Revocations do not depend on that:
- *   they are in MySQL, and every replica polls them and evicts the user here (src/auth/revocations.ts).
+ * - A stamp that could not be written is retried when Redis answers again, and a replica that noticed an
+ *   outage drops its memory when it ends. Revocations depend on neither: they are in MySQL, and every
+ *   replica polls them and evicts the user here (src/auth/revocations.ts).
  * Values are never shared between users: every key starts with the user id.
  */
 import { randomBytes } from "node:crypto";
@@ -83,7 +84,12 @@ export class UserCache {
   ) {
     this.local = new BoundedLru(maxBytes, ({ value }) => estimateBytes(value));
     this.read = defineScript(redis, 1, READ);
-    redis.on("ready", () => void this.retryPending());
+    // After an outage this replica may have missed other replicas' stamps (they could not write them
+    // either): drop what it holds, and write the stamps it could not write itself.
+    breaker.onRecovery(() => {
+      this.clear();
+      void this.retryPending();
+    });
   }
 
   private key(userId: number): string {
@@ -104,6 +110,7 @@ export class UserCache {
         this.redis.get(SEQ_KEY),
       ]);
       this.breaker.success();
+      if (this.pending.size > 0) void this.retryPending();
       return { userId, session, cart, orders, catalog: catalog ?? "0" };
     } catch (err) {
       this.breaker.failure(err);

@@ -1,7 +1,8 @@
 /**
  * Which GraphQL data is public (the same for every caller) and so may be served from the shared response
- * cache, and which cache tags a response carries. Anything not listed here is private by default: a new type
- * (orders, carts) is never cached across users unless someone decides it is public and adds it.
+ * cache, which is per-user data that the per-user cache keeps current (src/cache/user-cache.ts), and which
+ * cache tags a public response carries. Anything not listed here is uncacheable by default: a new type is
+ * never cached, across users or per user, unless someone decides which it is and adds it.
  */
 import {
   type DocumentNode,
@@ -34,35 +35,57 @@ const PUBLIC_TYPES = new Set([
   "PageInfo",
 ]);
 
-/** True when every field the document selects is public (introspection other than __typename is not). */
-export function isPublicDocument(schema: GraphQLSchema, document: DocumentNode): boolean {
+/**
+ * The signed-in user's own data, stamped anew by every write that changes it: profile and session (`me`),
+ * cart, and orders. `order(orderNo)` is left out: an admin reads other users' orders through it.
+ */
+const USER_ROOT_FIELDS = new Set(["me", "myOrders"]);
+const USER_TYPES = new Set([
+  "User",
+  "Cart",
+  "CartItem",
+  "ChosenOption",
+  "Order",
+  "OrderItem",
+  "OrderEdge",
+  "OrderConnection",
+]);
+
+/**
+ * How a query may be cached: "public" when every field it selects is public (the same answer for every
+ * caller, token or not), "user" when it also selects the caller's own data, "none" otherwise (mutations,
+ * introspection other than __typename, anything unlisted).
+ */
+export type DocumentScope = "public" | "user" | "none";
+
+export function documentScope(schema: GraphQLSchema, document: DocumentNode): DocumentScope {
   const typeInfo = new TypeInfo(schema);
-  let isPublic = true;
+  let scope: DocumentScope = "public";
   visit(
     document,
     visitWithTypeInfo(typeInfo, {
       OperationDefinition(node) {
         if (node.operation !== "query") {
-          isPublic = false;
+          scope = "none";
           return BREAK;
         }
       },
       Field(node) {
-        const parent = typeInfo.getParentType();
+        const parent = typeInfo.getParentType()?.name ?? "";
         const name = node.name.value;
-        const allowed =
-          name === "__typename" ||
-          (parent === schema.getQueryType()
-            ? name in PUBLIC_ROOT_FIELDS
-            : PUBLIC_TYPES.has(parent?.name ?? ""));
-        if (!allowed) {
-          isPublic = false;
-          return BREAK;
+        if (name === "__typename") return;
+        const atRoot = parent === schema.getQueryType()?.name;
+        if (atRoot ? name in PUBLIC_ROOT_FIELDS : PUBLIC_TYPES.has(parent)) return;
+        if (atRoot ? USER_ROOT_FIELDS.has(name) : USER_TYPES.has(parent)) {
+          scope = "user";
+          return;
         }
+        scope = "none";
+        return BREAK;
       },
     }),
   );
-  return isPublic;
+  return scope;
 }
 
 interface Entity {

@@ -74,7 +74,15 @@ export const graphqlPlugin: FastifyPluginAsync<GraphQLPluginOptions> = async (ap
     }
   });
 
-  if (responseCache) registerResponseCache(app, services.cache, schema, config.cache.responseTtlSeconds);
+  if (responseCache) {
+    registerResponseCache(app, {
+      cache: services.cache,
+      userCache: services.userCache,
+      accounts: services.accounts,
+      schema,
+      ttlSeconds: config.cache.responseTtlSeconds,
+    });
+  }
 
   await app.register(fastifyApollo(apollo), {
     path: "/graphql",

@@ -1,8 +1,12 @@
 /**
- * Whole-response cache for anonymous GraphQL queries whose fields are all public (src/graphql/cache-policy.ts).
- * Keyed by the normalised document, the operation name and the variables; tagged by the entities in the
- * result, so the same invalidations that refresh the data cache refresh these. `X-Cache: HIT|MISS` says which.
- * Requests with an Authorization header, mutations and anything touching private types are never cached.
+ * Whole-response caches for GraphQL queries (scopes in src/graphql/cache-policy.ts), `X-Cache: HIT|MISS`:
+ * - public documents (every field the same for every caller) in the shared Redis cache, with or without a
+ *   token: a token changes nothing in their answer. Keyed by the normalised document, the operation name and
+ *   the variables; tagged by the entities in the result, so the invalidations that refresh the data cache
+ *   refresh these.
+ * - documents that read the caller's own data (me, cart, myOrders) in the per-user cache, after the token
+ *   was checked, under the user's stamps: every write to the user's data makes them stale on every replica.
+ * Mutations and anything touching other types are never cached.
  *
  * A hit is answered before Apollo runs, with the stored bytes as they are: parsing and re-serialising a large
  * menu was most of the cost of a warm request (bench/). A miss runs Apollo; an Apollo plugin collects the
@@ -10,10 +14,13 @@
  */
 import { createHash } from "node:crypto";
 import type { ApolloServerPlugin } from "@apollo/server";
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { type GraphQLSchema, Kind, type OperationDefinitionNode, parse, print } from "graphql";
+import type { AccountsService } from "../accounts/accounts.service.js";
+import { signedIn } from "../auth/request-identity.js";
 import type { TaggedCache } from "../cache/cache.js";
-import { isPublicDocument, tagsOfField } from "./cache-policy.js";
+import type { UserCache, UserSlot, UserSnapshot } from "../cache/user-cache.js";
+import { type DocumentScope, documentScope, tagsOfField } from "./cache-policy.js";
 import type { GraphQLContext } from "./context.js";
 
 const CACHE = "graphql-response";
@@ -21,6 +28,7 @@ const CACHE = "graphql-response";
 const MAX_VERDICTS = 1_000;
 
 interface Verdict {
+  scope: DocumentScope;
   /** The printed document when the operation may be cached, else null. */
   normalised: string | null;
 }
@@ -31,9 +39,15 @@ interface PendingStore {
   tags: Set<string>;
 }
 
+interface PendingUserStore {
+  snapshot: UserSnapshot;
+  slot: UserSlot;
+}
+
 declare module "fastify" {
   interface FastifyRequest {
     responseCache?: PendingStore;
+    userResponseCache?: PendingUserStore;
   }
 }
 
@@ -74,18 +88,24 @@ function operationOf(req: FastifyRequest) {
   return { query: source.query, operationName, variables };
 }
 
+export interface ResponseCacheOptions {
+  cache: TaggedCache;
+  userCache: UserCache;
+  accounts: AccountsService;
+  schema: GraphQLSchema;
+  ttlSeconds: number;
+}
+
 export function registerResponseCache(
   app: FastifyInstance,
-  cache: TaggedCache,
-  schema: GraphQLSchema,
-  ttlSeconds: number,
+  { cache, userCache, accounts, schema, ttlSeconds }: ResponseCacheOptions,
 ): void {
   const verdicts = new Map<string, Verdict>();
 
   const verdictOf = (query: string, operationName: string): Verdict => {
     const known = verdicts.get(query);
     if (known) return known;
-    let verdict: Verdict = { normalised: null };
+    let verdict: Verdict = { scope: "none", normalised: null };
     try {
       const document = parse(query);
       const operations = document.definitions.filter(
@@ -94,9 +114,8 @@ export function registerResponseCache(
       const operation = operationName
         ? operations.find((o) => o.name?.value === operationName)
         : operations[0];
-      if (operation?.operation === "query" && isPublicDocument(schema, document)) {
-        verdict = { normalised: print(document) };
-      }
+      const scope = operation?.operation === "query" ? documentScope(schema, document) : "none";
+      if (scope !== "none") verdict = { scope, normalised: print(document) };
     } catch {
       // Unparseable: Apollo answers it; nothing to cache.
     }
@@ -105,35 +124,45 @@ export function registerResponseCache(
     return verdict;
   };
 
+  const hit = (reply: FastifyReply, bytes: Buffer | string) =>
+    reply.code(200).type("application/json; charset=utf-8").header("x-cache", "HIT").send(bytes);
+
   app.addHook("preHandler", async (req, reply) => {
-    if (req.routeOptions.url !== "/graphql" || req.headers.authorization || !passesCsrfCheck(req)) return;
+    if (req.routeOptions.url !== "/graphql" || !passesCsrfCheck(req)) return;
     const operation = operationOf(req);
     if (!operation) return;
-    const { normalised } = verdictOf(operation.query, operation.operationName);
+    const { scope, normalised } = verdictOf(operation.query, operation.operationName);
     if (normalised === null) return;
     const key = createHash("sha256")
       .update(`${normalised}\n${operation.operationName}\n${stableStringify(operation.variables)}`)
       .digest("base64url");
+    if (scope === "user") {
+      if (!req.headers.authorization) return;
+      // A bad token is Apollo's to answer (UNAUTHENTICATED); the check is memoised for it.
+      const session = await signedIn(accounts, req).catch(() => null);
+      if (!session?.snapshot) return;
+      const slot: UserSlot = { part: "all", name: `graphql:${key}` };
+      const bytes = userCache.peek<string>(session.snapshot, slot);
+      if (bytes !== undefined) return hit(reply, bytes);
+      req.userResponseCache = { snapshot: session.snapshot, slot };
+      return;
+    }
     const found = await cache.peekBytes(CACHE, key);
     if (!found) return;
-    if (found.hit) {
-      return reply
-        .code(200)
-        .type("application/json; charset=utf-8")
-        .header("x-cache", "HIT")
-        .send(found.bytes);
-    }
+    if (found.hit) return hit(reply, found.bytes);
     req.responseCache = { key, seq: found.seq, tags: new Set() };
   });
 
   app.addHook("onSend", async (req, reply, payload) => {
     const pending = req.responseCache;
-    if (!pending || reply.getHeader("x-cache") === "HIT") return payload;
+    const pendingUser = req.userResponseCache;
+    if ((!pending && !pendingUser) || reply.getHeader("x-cache") === "HIT") return payload;
     reply.header("x-cache", "MISS");
     // Only complete answers: no errors anywhere in the body.
-    if (reply.statusCode === 200 && typeof payload === "string" && !payload.includes('"errors":')) {
-      await cache.putText(CACHE, pending.key, payload, [...pending.tags], pending.seq, ttlSeconds);
-    }
+    if (reply.statusCode !== 200 || typeof payload !== "string" || payload.includes('"errors":'))
+      return payload;
+    if (pendingUser) userCache.put(pendingUser.snapshot, pendingUser.slot, payload);
+    else await cache.putText(CACHE, pending!.key, payload, [...pending!.tags], pending!.seq, ttlSeconds);
     return payload;
   });
 }

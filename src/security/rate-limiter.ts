@@ -39,7 +39,7 @@ export class RateLimiter {
   private readonly timer: NodeJS.Timeout;
 
   constructor(
-    redis: Redis,
+    private readonly redis: Redis,
     private readonly breaker: RedisBreaker,
     private readonly log: RateLimitLogger,
   ) {
@@ -63,6 +63,46 @@ export class RateLimiter {
     }
     const [count, ttlMs] = result;
     if (count > limit) throw new RateLimitedError(message, Math.max(1, Math.ceil(ttlMs / 1000)));
+  }
+
+  /** The current counts of `buckets` (0 for none), or null when Redis is unusable. */
+  async counts(buckets: string[]): Promise<number[] | null> {
+    if (!this.breaker.available()) return null;
+    try {
+      const values = await this.redis.mget(...buckets.map((b) => `rl:${b}`));
+      this.breaker.success();
+      return values.map((v) => Number(v ?? 0));
+    } catch (err) {
+      this.breaker.failure(err);
+      return null;
+    }
+  }
+
+  /** Adds one to `bucket` in its current window (best effort: without Redis nothing is counted). */
+  async increment(bucket: string, windowSeconds: number): Promise<void> {
+    if (!this.breaker.available()) return this.failOpen(bucket);
+    await this.add(`rl:${bucket}`, windowSeconds * 1000, 1).catch((err) => this.breaker.failure(err));
+  }
+
+  /**
+   * Waits (at most `maxWaitMs`) for a turn on `bucket`, which grants one turn per `everyMs` across all
+   * replicas; false when none came in time. Without Redis every caller gets a turn.
+   */
+  async takeTurn(bucket: string, everyMs: number, maxWaitMs: number): Promise<boolean> {
+    const deadline = Date.now() + maxWaitMs;
+    for (;;) {
+      if (!this.breaker.available()) return true;
+      let granted: string | null;
+      try {
+        granted = await this.redis.set(`rl:${bucket}`, "1", "PX", everyMs, "NX");
+      } catch (err) {
+        this.breaker.failure(err);
+        return true;
+      }
+      if (granted === "OK") return true;
+      if (Date.now() + everyMs / 4 > deadline) return false;
+      await new Promise((r) => setTimeout(r, everyMs / 4));
+    }
   }
 
   /**

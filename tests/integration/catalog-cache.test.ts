@@ -95,12 +95,18 @@ describe("catalogue reads through the cache", () => {
     expect((await get(t.app, "/promotions/searchguess")).headers["x-cache"]).toBeUndefined();
   });
 
-  it("never caches responses for signed-in callers, private fields or mutations", async () => {
+  it("answers a public document from the shared cache with or without a token, never private fields or mutations", async () => {
     const token = await userToken(t);
+    const anonymous = await menuRequest();
     const withToken = await menuRequest({ authorization: `Bearer ${token}` });
     expect(withToken.statusCode).toBe(200);
-    expect(withToken.headers["x-cache"]).toBeUndefined();
+    expect(withToken.headers["x-cache"]).toBe("HIT");
+    expect(withToken.body).toBe(anonymous.body);
+    // A token changes nothing in a public answer, not even a bad one (the document never asks who calls).
+    const badToken = await menuRequest({ authorization: "Bearer not-a-token" });
+    expect(badToken.body).toBe(anonymous.body);
 
+    // Without a token, a document that reads `me` is not cached at all.
     const withMe = { query: "{ me { id } categories { type } }" };
     for (let i = 0; i < 2; i++) {
       const res = await t.app.inject({ method: "POST", url: "/graphql", payload: withMe });

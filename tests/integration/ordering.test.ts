@@ -181,21 +181,32 @@ describe("cart", () => {
     });
   });
 
-  it("needs a signed-in user and is never served from the response cache", async () => {
+  it("needs a signed-in user and is cached only for that user, until it changes", async () => {
     expect(codes(await add("", "latte001", 1))).toEqual(["UNAUTHENTICATED"]);
     expect(codes(await gql(t.app, PlaceOrderDocument, { input: { idempotencyKey: key() } }))).toEqual([
       "UNAUTHENTICATED",
     ]);
-    const token = await userToken(t);
-    for (let i = 0; i < 2; i++) {
-      const res = await t.app.inject({
+    const [token, other] = [await userToken(t), await userToken(t)];
+    const cartOf = (bearer: string) =>
+      t.app.inject({
         method: "POST",
         url: "/graphql",
-        headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-        payload: { query: "{ me { cart { total } } }" },
+        headers: { "content-type": "application/json", authorization: `Bearer ${bearer}` },
+        payload: { query: "{ me { username cart { total } } }" },
       });
-      expect(res.headers["x-cache"]).toBeUndefined();
-    }
+    expect((await cartOf(token)).headers["x-cache"]).toBe("MISS");
+    const warm = await cartOf(token);
+    expect(warm.headers["x-cache"]).toBe("HIT");
+    expect(warm.json().data.me.cart.total).toBe("0.00");
+    // Another user's identical document is theirs alone.
+    const theirs = await cartOf(other);
+    expect(theirs.headers["x-cache"]).toBe("MISS");
+    expect(theirs.json().data.me.username).not.toBe(warm.json().data.me.username);
+    // A change to the cart makes the cached answer stale at once.
+    await add(token, "latte001", 1);
+    const changed = await cartOf(token);
+    expect(changed.headers["x-cache"]).toBe("MISS");
+    expect(changed.json().data.me.cart.total).not.toBe("0.00");
   });
 });
 

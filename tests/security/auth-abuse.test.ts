@@ -64,27 +64,21 @@ describe("rate limits", () => {
 
   const from = (ip: string) => ({ "x-forwarded-for": ip });
 
-  it("a brute-force login run gets 429 / RATE_LIMITED after the per-username limit", async () => {
+  const login = (ip: string, username: string, password: string) =>
+    raw(t.app, {
+      method: "POST",
+      url: "/auth/login",
+      headers: { ...from(ip), "content-type": "application/x-www-form-urlencoded" },
+      payload: `username=${username}&password=${password}`,
+    });
+
+  it("a brute-force run from one address gets 429 / RATE_LIMITED after the per-username limit", async () => {
     const username = uniqueName("victim");
     await t.app.services.accounts.register({ username, password: "coffee123" }, "10.0.0.1");
     const attempts = [];
-    for (let i = 0; i < 5; i++) {
-      attempts.push(
-        await raw(t.app, {
-          method: "POST",
-          url: "/auth/login",
-          headers: { ...from(`10.0.1.${i}`), "content-type": "application/x-www-form-urlencoded" },
-          payload: `username=${username}&password=guess${i}`,
-        }),
-      );
-    }
+    for (let i = 0; i < 5; i++) attempts.push(await login("10.0.1.1", username, `guess${i}`));
     expect(attempts.map((a) => a.status)).toEqual([401, 401, 401, 401, 401]);
-    const blocked = await raw(t.app, {
-      method: "POST",
-      url: "/auth/login",
-      headers: { ...from("10.0.1.99"), "content-type": "application/x-www-form-urlencoded" },
-      payload: `username=${username}&password=coffee123`,
-    });
+    const blocked = await login("10.0.1.1", username, "coffee123");
     expect(blocked.status).toBe(429);
     expect(Number(blocked.headers["retry-after"])).toBeGreaterThan(0);
     expect(blocked.body).toBe('{"detail":"请求过于频繁，请稍后再试"}');
@@ -92,7 +86,7 @@ describe("rate limits", () => {
     const viaGraphql = await t.app.inject({
       method: "POST",
       url: "/graphql",
-      headers: { "content-type": "application/json", ...from("10.0.1.100") },
+      headers: { "content-type": "application/json", ...from("10.0.1.1") },
       payload: {
         query: 'mutation($u: String!) { login(input: { username: $u, password: "coffee123" }) { token } }',
         variables: { u: username },
@@ -102,6 +96,23 @@ describe("rate limits", () => {
       code: "RATE_LIMITED",
       retryAfterSeconds: expect.any(Number),
     });
+  });
+
+  it("wrong passwords from many addresses cannot lock the owner out, and guessing stays bounded", async () => {
+    const username = uniqueName("owner");
+    await t.app.services.accounts.register({ username, password: "coffee123" }, "10.0.0.1");
+    for (let i = 0; i < 10; i++) expect((await login(`10.0.4.${i}`, username, "wrong")).status).toBe(401);
+    // The owner, from an address that has not failed: signed in (a 429 would mean no turn within 2 s).
+    expect((await login("10.0.5.1", username, "coffee123")).status).toBe(200);
+    // Across addresses, a username past its limit is checked one attempt per turn: a burst from 12 fresh
+    // addresses gets only a few checks, the rest 429.
+    const burst = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => login(`10.0.6.${i}`, username, `guess${i}`)),
+    );
+    const statuses = burst.map((r) => r.status);
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThan(0);
+    expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(7);
+    expect(statuses.every((s) => s === 401 || s === 429)).toBe(true);
   });
 
   it("the per-IP login limit holds across usernames; other clients are not affected", async () => {
