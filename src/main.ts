@@ -7,7 +7,7 @@ import { startServer } from "./server.js";
 
 const config = loadConfigOrExit();
 // Asynchronous writes: a request never waits for stdout; pino flushes what is buffered when the process exits.
-const logger = pino(loggerOptions(config), pino.destination({ dest: 1, sync: false, minLength: 4096 }));
+const logger = pino(loggerOptions(config), pino.destination({ dest: 1, sync: false }));
 try {
   const server = await startServer(config, logger);
   exitOnStopSignal(logger, () => server.shutdown());

@@ -16,13 +16,24 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** The real app on the run's database and Redis prefix; `overrides` are environment variables. */
+/** Every replica polls for revocations in the background (src/auth/revocations.ts): no request's SQL. */
+const REVOCATION_POLL = /FROM session_revocations\s+WHERE created_at/;
+
+/**
+ * The real app on the run's database and Redis prefix; `overrides` are environment variables. `onQuery` in
+ * `dbOptions` sees the statements of requests (not the background revocation poll).
+ */
 export async function createTestApp(
   overrides: Record<string, string> = {},
-  dbOptions: DatabaseOptions = {},
+  { onQuery, ...dbOptions }: DatabaseOptions = {},
 ): Promise<TestApp> {
   const config = testConfig(overrides);
-  const db = createDatabase(config.db, dbOptions);
+  const db = createDatabase(config.db, {
+    ...dbOptions,
+    ...(onQuery
+      ? { onQuery: (sql: string, ms: number) => REVOCATION_POLL.test(sql) || onQuery(sql, ms) }
+      : {}),
+  });
   const redis = createRedis(config.redis);
   const app = await buildApp({ config, db, redis });
   return {
