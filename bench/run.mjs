@@ -71,6 +71,7 @@ async function freePort() {
 const baseEnv = {
   ...process.env,
   ENVIRONMENT: "production",
+  NODE_ENV: "production",
   SECRET_KEY: "bench-secret-key-that-is-long-enough-for-production",
   HOST: "127.0.0.1",
   DB_NAME,

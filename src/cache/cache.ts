@@ -19,6 +19,7 @@ import { metrics } from "../observability/metrics.js";
 import type { RedisBreaker } from "./breaker.js";
 import { defineScript } from "./redis.js";
 import { decode, encode } from "./codec.js";
+import { BoundedLru } from "./lru.js";
 
 const NAMESPACE = "cache:v1:";
 /** The invalidation counter: it changes with every catalogue invalidation (read by the per-user cache). */
@@ -39,11 +40,12 @@ for i = 5, #ARGV do
 end
 return 1`;
 
-// KEYS[1] seq; ARGV: namespace with prefix, stamp ttl, tags...
+// KEYS[1] seq; ARGV: namespace with prefix, stamp ttl, a random start for a missing counter, tags...
 const INVALIDATE = `
+redis.call('SET', KEYS[1], ARGV[3], 'NX')
 local seq = redis.call('INCR', KEYS[1])
 local removed = 0
-for i = 3, #ARGV do
+for i = 4, #ARGV do
   redis.call('SET', ARGV[1] .. 'tagseq:' .. ARGV[i], seq, 'EX', ARGV[2])
   local set = ARGV[1] .. 'tag:' .. ARGV[i]
   local members = redis.call('SMEMBERS', set)
@@ -67,6 +69,8 @@ export interface TaggedCacheOptions {
   lockMs?: number;
   /** Poll interval while waiting for another replica's load. */
   pollMs?: number;
+  /** Memory for decoded values kept in this process (valid while the invalidation counter is unchanged). */
+  localBytes?: number;
 }
 
 /** The tags of a loaded value (it may be null or empty: those are cached too). */
@@ -74,6 +78,7 @@ export type TagsOf<T> = (value: T) => string[];
 
 export class TaggedCache {
   private readonly inflight = new Map<string, Promise<unknown>>();
+  private readonly local: BoundedLru<{ seq: string; value: unknown; size: number }>;
   private readonly namespace: string;
   private readonly lockMs: number;
   private readonly pollMs: number;
@@ -99,6 +104,7 @@ export class TaggedCache {
     this.namespace = `${options.keyPrefix}${NAMESPACE}`;
     this.lockMs = options.lockMs ?? 3_000;
     this.pollMs = options.pollMs ?? 15;
+    this.local = new BoundedLru(options.localBytes ?? 16 * 1024 * 1024, ({ size }) => size);
   }
 
   /** The value of `cache`/`key`, loading it at most once at a time across this process and the replicas. */
@@ -115,8 +121,10 @@ export class TaggedCache {
   }
 
   /**
-   * Batch form for DataLoaders: one MGET for all keys, one `loadMissing` call for the misses (in the order
-   * given), each stored under its own key and tags. Falls back to `loadMissing(all)` without Redis.
+   * Batch form for DataLoaders: values this process decoded before and that are still current are used as
+   * they are (one GET of the invalidation counter); the rest come in one MGET, and one `loadMissing` call
+   * (in the order given) loads the misses, each stored under its own key and tags. Falls back to
+   * `loadMissing(all)` without Redis.
    */
   async getOrLoadMany<K, T>(
     cache: string,
@@ -125,28 +133,43 @@ export class TaggedCache {
     loadMissing: (missing: K[]) => Promise<T[]>,
     tagsOf: (value: T, k: K) => string[],
   ): Promise<T[]> {
-    if (!this.options.breaker.available()) {
+    const bypass = () => {
       metrics.cacheBypasses.inc({ cache }, keys.length);
       return loadMissing([...keys]);
-    }
+    };
+    if (!this.options.breaker.available()) return bypass();
     const entries = keys.map((k) => `${NAMESPACE}${cache}:${keyOf(k)}`);
+    const result: T[] = new Array(keys.length);
+    let wanted = entries.map((_, i) => i);
+    const remembered = entries.map((entry) => this.local.get(entry));
+    if (remembered.some(Boolean)) {
+      const seq = await this.currentSeq();
+      if (seq === undefined) return bypass();
+      wanted = [];
+      remembered.forEach((found, i) => {
+        if (found && found.seq === seq) result[i] = found.value as T;
+        else wanted.push(i);
+      });
+      metrics.cacheHits.inc({ cache }, keys.length - wanted.length);
+      if (wanted.length === 0) return result;
+    }
+
     let cached: (string | null)[];
     let seq: string | null;
     try {
-      [seq, ...cached] = await this.options.redis.mget(SEQ_KEY, ...entries);
+      [seq, ...cached] = await this.options.redis.mget(SEQ_KEY, ...wanted.map((i) => entries[i]));
       this.options.breaker.success();
     } catch (err) {
       this.options.breaker.failure(err);
-      metrics.cacheBypasses.inc({ cache }, keys.length);
-      return loadMissing([...keys]);
+      return bypass();
     }
-    const result: T[] = new Array(keys.length);
     const missing: number[] = [];
-    cached.forEach((text, i) => {
+    cached.forEach((text, j) => {
+      const i = wanted[j];
       if (text === null) missing.push(i);
-      else result[i] = decode<T>(text);
+      else result[i] = this.decodeAndRemember(entries[i], text, seq);
     });
-    metrics.cacheHits.inc({ cache }, keys.length - missing.length);
+    metrics.cacheHits.inc({ cache }, wanted.length - missing.length);
     if (missing.length === 0) return result;
     metrics.cacheMisses.inc({ cache }, missing.length);
 
@@ -197,7 +220,7 @@ export class TaggedCache {
   private async lookup(
     cache: string,
     entry: string,
-  ): Promise<{ hit: true; bytes: Buffer } | { hit: false; seq: number } | null> {
+  ): Promise<{ hit: true; bytes: Buffer; seq: string | null } | { hit: false; seq: number } | null> {
     const { redis, breaker } = this.options;
     if (!breaker.available()) {
       metrics.cacheBypasses.inc({ cache });
@@ -211,7 +234,7 @@ export class TaggedCache {
         return { hit: false, seq: Number(seq?.toString() ?? 0) };
       }
       metrics.cacheHits.inc({ cache });
-      return { hit: true, bytes };
+      return { hit: true, bytes, seq: seq?.toString() ?? null };
     } catch (err) {
       breaker.failure(err);
       metrics.cacheBypasses.inc({ cache });
@@ -239,7 +262,13 @@ export class TaggedCache {
     }
     try {
       const removed = Number(
-        await this.scripts.invalidate(SEQ_KEY, this.namespace, this.options.ttlSeconds, ...unique),
+        await this.scripts.invalidate(
+          SEQ_KEY,
+          this.namespace,
+          this.options.ttlSeconds,
+          randomSeqBase(),
+          ...unique,
+        ),
       );
       this.options.breaker.success();
       metrics.cacheInvalidatedKeys.inc(removed);
@@ -274,11 +303,56 @@ export class TaggedCache {
     return tags;
   }
 
+  /**
+   * The invalidation counter, undefined when Redis failed. A missing counter is created at a random value: a
+   * value remembered in memory is current only while the counter is unchanged, and a counter restarted from
+   * zero (Redis restarted empty) could otherwise come back to a value remembered before.
+   */
+  private async currentSeq(): Promise<string | null | undefined> {
+    if (!this.options.breaker.available()) return undefined;
+    try {
+      const seq = await this.options.redis.get(SEQ_KEY);
+      this.options.breaker.success();
+      if (seq === null) void this.startSeq();
+      return seq;
+    } catch (err) {
+      this.options.breaker.failure(err);
+      return undefined;
+    }
+  }
+
+  private startSeq(): Promise<unknown> {
+    return this.options.redis.set(SEQ_KEY, randomSeqBase(), "NX").catch(() => undefined);
+  }
+
+  /**
+   * Decodes a cached text and keeps the value in memory under the counter it was read with. Values are frozen:
+   * every caller shares them.
+   */
+  private decodeAndRemember<T>(entry: string, text: string, seq: string | null): T {
+    const value = deepFreeze(decode<T>(text));
+    if (seq === null) void this.startSeq();
+    else this.local.set(entry, { seq, value, size: text.length * 2 });
+    return value;
+  }
+
   private async read<T>(cache: string, entry: string, load: () => Promise<T>, tagsOf: TagsOf<T>): Promise<T> {
     const { redis, breaker } = this.options;
+    const remembered = this.local.get(entry);
+    if (remembered) {
+      const seq = await this.currentSeq();
+      if (seq === undefined) {
+        metrics.cacheBypasses.inc({ cache });
+        return load();
+      }
+      if (remembered.seq === seq) {
+        metrics.cacheHits.inc({ cache });
+        return remembered.value as T;
+      }
+    }
     const found = await this.lookup(cache, entry);
     if (!found) return load();
-    if (found.hit) return decode<T>(found.bytes.toString());
+    if (found.hit) return this.decodeAndRemember(entry, found.bytes.toString(), found.seq);
     const { seq } = found;
 
     // Across replicas: the first to take the lock loads; the others wait for its value.
@@ -323,4 +397,17 @@ export class TaggedCache {
       this.options.breaker.failure(err);
     }
   }
+}
+
+/** A start for a new invalidation counter: random, and far below 2^53 so that Lua and JS count it exactly. */
+function randomSeqBase(): number {
+  return 2 ** 40 + Math.floor(Math.random() * 2 ** 48);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
+  }
+  return value;
 }

@@ -42,13 +42,20 @@ export const MAX_PAGE_SIZE = 100;
 const PID_SHAPE = /^[A-Za-z0-9_]{1,32}$/;
 
 /** Groups option rows by kind (kinds in TEMPERATURE, SUGAR, MILK, CREAM order; choices by sort order). */
-export function groupOptions(rows: ProductOption[]): OptionGroup[] {
-  return OPTION_KINDS.flatMap((kind) => {
+/** Groups of option lists the data cache shares (frozen, reused by every request until they change). */
+const grouped = new WeakMap<readonly ProductOption[], OptionGroup[]>();
+
+export function groupOptions(rows: readonly ProductOption[]): OptionGroup[] {
+  const known = grouped.get(rows);
+  if (known) return known;
+  const groups = OPTION_KINDS.flatMap((kind) => {
     const choices = rows
       .filter((r) => r.kind === kind)
       .sort((a, b) => a.sortOrder - b.sortOrder || a.id - b.id);
     return choices.length > 0 ? [{ kind, label: choices[0].label, choices }] : [];
   });
+  if (Object.isFrozen(rows)) grouped.set(rows, Object.freeze(groups) as OptionGroup[]);
+  return groups;
 }
 
 /** Prisma's `contains` passes LIKE wildcards through on MySQL; a search for "%" must match a literal %. */

@@ -1,6 +1,9 @@
 import { ApolloServer } from "@apollo/server";
 import { ApolloServerPluginDisableSuggestions } from "@apollo/server/plugin/disableSuggestions";
-import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from "@apollo/server/plugin/disabled";
 import { ApolloServerPluginLandingPageLocalDefault } from "@apollo/server/plugin/landingPage/default";
 import fastifyApollo from "@as-integrations/fastify";
 import { InMemoryLRUCache } from "@apollo/utils.keyvaluecache";
@@ -8,6 +11,7 @@ import fastifyStatic from "@fastify/static";
 import { getDistDirectory, renderAltair } from "altair-static";
 import type { FastifyPluginAsync } from "fastify";
 import type { Services } from "../services.js";
+import { compiledExecutionPlugin } from "./compiled-execution.js";
 import { createContext, type GraphQLContext } from "./context.js";
 import { createFormatError } from "./errors.js";
 import { limitRules } from "./limits.js";
@@ -47,6 +51,9 @@ export const graphqlPlugin: FastifyPluginAsync<GraphQLPluginOptions> = async (ap
     formatError: createFormatError(app.log, config.environment === "development"),
     plugins: [
       metricsPlugin(),
+      compiledExecutionPlugin(),
+      // No cache hints are used (the response caches decide by policy); the plugin would wrap every field.
+      ApolloServerPluginCacheControlDisabled(),
       production
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),

@@ -11,12 +11,21 @@ function parseDecimal(value: unknown): Prisma.Decimal {
   return new Prisma.Decimal(text);
 }
 
+/** Formatted amounts of the Decimal objects the data cache shares between requests. */
+const formatted = new WeakMap<Prisma.Decimal, string>();
+
+function format(value: Prisma.Decimal): string {
+  let text = formatted.get(value);
+  if (text === undefined) formatted.set(value, (text = value.toFixed(2)));
+  return text;
+}
+
 /** Money as a decimal string with two places ("28.00"): never a float on the wire. */
 export const DecimalScalar = new GraphQLScalarType({
   name: "Decimal",
   description: 'A decimal amount as a string with two decimal places, e.g. "28.00".',
   serialize(value) {
-    if (value instanceof Prisma.Decimal) return value.toFixed(2);
+    if (value instanceof Prisma.Decimal) return format(value);
     if (typeof value === "string" || typeof value === "number") return new Prisma.Decimal(value).toFixed(2);
     throw new GraphQLError("Decimal cannot represent this value");
   },

@@ -212,3 +212,54 @@ describe("TaggedCache batch reads", () => {
     expect(loader.calls).toBe(2);
   });
 });
+
+/** Empties this file's keys, as a Redis restarted empty would be (the server is shared: no FLUSHALL). */
+async function flushPrefix(redis: Redis): Promise<void> {
+  let cursor = "0";
+  do {
+    const [next, keys] = await redis.scan(cursor, "MATCH", `${keyPrefix}*`, "COUNT", 1_000);
+    // SCAN returns full names; the client would prefix them again.
+    if (keys.length > 0) await redis.del(...keys.map((k) => k.slice(keyPrefix.length)));
+    cursor = next;
+  } while (cursor !== "0");
+}
+
+describe("decoded values kept in process memory", () => {
+  it("serves a remembered value until any invalidation, on this replica or another, and never across a flush", async () => {
+    const [here, there] = [await replica(), await replica()];
+    const key = freshKey();
+    const tag = `Mem:${key}`;
+    let version = 1;
+    const load = async () => ({ version, price: new Prisma.Decimal(`${version}.50`) });
+    const read = (c: TaggedCache) => c.getOrLoad("mem", key, load, () => [tag]);
+
+    expect((await read(here)).version).toBe(1); // loaded and stored
+    const remembered = await read(here); // decoded from Redis and remembered
+    expect(await read(here)).toBe(remembered); // the same object: no Redis read of the value, no decode
+    expect(Object.isFrozen(remembered)).toBe(true);
+
+    version = 2;
+    await there.invalidate([tag]);
+    expect((await read(here)).version).toBe(2);
+
+    version = 3;
+    await read(here);
+    await flushPrefix(clients[0]);
+    // The invalidation counter starts again at a random value: nothing remembered before can match it.
+    expect((await read(here)).version).toBe(3);
+    version = 4;
+    await there.invalidate([tag]);
+    expect((await read(here)).version).toBe(4);
+    expect(
+      (
+        await here.getOrLoadMany(
+          "mem",
+          [key],
+          (k) => k,
+          async () => [null],
+          () => [],
+        )
+      )[0],
+    ).toMatchObject({ version: 4 });
+  });
+});
