@@ -148,9 +148,9 @@ export class UserCache {
 
   /**
    * Marks parts of a user's data as changed: call after the write committed. Never throws; a stamp Redis
-   * did not take is retried when it returns.
+   * did not take is retried when it returns (false then).
    */
-  async touch(userId: number, parts: UserPart[]): Promise<void> {
+  async touch(userId: number, parts: UserPart[]): Promise<boolean> {
     const stamp = this.stamp();
     const fields = Object.fromEntries(parts.map((p) => [FIELD[p], stamp]));
     try {
@@ -160,11 +160,13 @@ export class UserCache {
         this.redis.pexpire(this.key(userId), STAMP_TTL_MS),
       ]);
       this.breaker.success();
+      return true;
     } catch (err) {
       if (this.breaker.available()) this.breaker.failure(err);
       const waiting = this.pending.get(userId) ?? new Set();
       parts.forEach((p) => waiting.add(p));
       this.pending.set(userId, waiting);
+      return false;
     }
   }
 

@@ -1,6 +1,7 @@
 /**
  * Follows MariaDB's row binlog and invalidates the cache tags of every committed change to the catalogue
- * tables, so that rows changed straight in MySQL (not through the API) do not stay stale in Redis.
+ * tables, so that rows changed straight in MySQL (not through the API) do not stay stale in Redis; changes to
+ * users, carts and orders stamp the user's per-user cache anew (src/cache/user-cache.ts).
  *
  * - Per transaction: row events are collected into tags and invalidated once, on the commit event. A
  *   rolled-back transaction never reaches the binlog, so it invalidates nothing.
@@ -31,6 +32,7 @@ import ZongJi, {
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { TaggedCache } from "../cache/cache.js";
+import type { UserCache, UserPart } from "../cache/user-cache.js";
 import { whenReady } from "../cache/redis.js";
 import type { DatabaseConfig } from "../config.js";
 import { cdcMetrics } from "./cdc-metrics.js";
@@ -39,7 +41,10 @@ import {
   CATALOGUE_TABLES,
   type CatalogueTable,
   isCatalogueTable,
+  isUserTable,
   type RowImage,
+  USER_TABLES,
+  usersOfRowChange,
   tagsForRowChange,
   tagsForTableChange,
 } from "./change-tags.js";
@@ -52,6 +57,8 @@ export interface BinlogWorkerOptions {
   serverId: number;
   redis: Redis;
   cache: TaggedCache;
+  /** Stamps per-user data anew; only `touch` is used. */
+  users: UserCache;
   positions: PositionStore;
   logger: Logger;
   minBackoffMs?: number;
@@ -72,6 +79,8 @@ interface Changes {
   tags: Set<string>;
   /** Tables changed as a whole (TRUNCATE, DDL, unreadable row images). */
   tables: Set<CatalogueTable>;
+  /** Users whose per-user data changed, with the parts that did. */
+  users: Map<number, Set<UserPart>>;
 }
 
 interface Commit extends Changes {
@@ -102,7 +111,7 @@ const ER_SOURCE_FATAL_ERROR_READING_BINLOG = 1236;
 const is = <N extends BinlogEventName>(event: AnyBinlogEvent, name: N): event is BinlogEventByName<N> =>
   event.getEventName() === name;
 
-const noChanges = (): Changes => ({ tags: new Set(), tables: new Set() });
+const noChanges = (): Changes => ({ tags: new Set(), tables: new Set(), users: new Map() });
 
 export class BinlogWorker {
   private stream: ZongJi | undefined;
@@ -201,7 +210,7 @@ export class BinlogWorker {
       filename: from.file,
       position: from.position,
       includeEvents: EVENTS,
-      includeSchema: { [db.database]: [...CATALOGUE_TABLES] },
+      includeSchema: { [db.database]: [...CATALOGUE_TABLES, ...Object.keys(USER_TABLES)] },
     });
   }
 
@@ -267,7 +276,9 @@ export class BinlogWorker {
 
   private onRows(event: RowsEvent, rows: RowImage[][]): void {
     const table = event.tableMap[event.tableId];
-    if (table?.parentSchema !== this.options.db.database || !isCatalogueTable(table.tableName)) return;
+    if (table?.parentSchema !== this.options.db.database) return;
+    if (isUserTable(table.tableName)) return this.onUserRows(table.tableName, rows);
+    if (!isCatalogueTable(table.tableName)) return;
     const name = table.tableName;
     cdcMetrics.events.inc({ table: name });
     for (const images of rows) {
@@ -281,6 +292,16 @@ export class BinlogWorker {
         );
         this.changes.tables.add(name);
       }
+    }
+  }
+
+  private onUserRows(table: keyof typeof USER_TABLES, rows: RowImage[][]): void {
+    cdcMetrics.events.inc({ table });
+    const { part } = USER_TABLES[table];
+    for (const userId of rows.flatMap((images) => usersOfRowChange(table, images))) {
+      const parts = this.changes.users.get(userId) ?? new Set();
+      parts.add(part);
+      this.changes.users.set(userId, parts);
     }
   }
 
@@ -320,11 +341,16 @@ export class BinlogWorker {
   private async apply(stream: ZongJi, commit: Commit): Promise<void> {
     // Commits queued behind a failure are left to the replay from the saved position.
     if (stream !== this.stream) return;
-    const changed = commit.tags.size > 0 || commit.tables.size > 0;
-    if (changed) {
+    const changed = commit.tags.size > 0 || commit.tables.size > 0 || commit.users.size > 0;
+    if (commit.tags.size > 0 || commit.tables.size > 0) {
       const tags = [...commit.tags, ...(await this.tableWideTags(commit.tables))];
       await this.invalidate(tags);
       this.options.logger.debug({ tags, position: commit.position }, "invalidated");
+    }
+    for (const [userId, parts] of commit.users) {
+      if (!(await this.options.users.touch(userId, [...parts]))) {
+        throw new Error("redis unavailable: per-user stamps not written");
+      }
     }
     // Binlog timestamps have whole seconds: while the worker keeps up, the lag reads between 0 and 1 s.
     cdcMetrics.lag.set(Math.max(0, (Date.now() - commit.timestampMs) / 1_000));

@@ -9,6 +9,7 @@ import {
   tagsForProductChange,
   tagsForPromotionChange,
 } from "../cache/tags.js";
+import type { UserPart } from "../cache/user-cache.js";
 
 /** The tables whose rows are cached. */
 export const CATALOGUE_TABLES = ["categories", "products", "product_options", "promotions"] as const;
@@ -16,6 +17,27 @@ export type CatalogueTable = (typeof CATALOGUE_TABLES)[number];
 
 export function isCatalogueTable(name: string): name is CatalogueTable {
   return (CATALOGUE_TABLES as readonly string[]).includes(name);
+}
+
+/**
+ * Tables of per-user data, the column naming the user, and the part of the user's cache (src/cache/user-cache.ts)
+ * a changed row makes stale. Order items change only with their order.
+ */
+export const USER_TABLES = {
+  users: { column: "id", part: "session" },
+  cart_items: { column: "user_id", part: "cart" },
+  orders: { column: "user_id", part: "orders" },
+} as const satisfies Record<string, { column: string; part: UserPart }>;
+export type UserTable = keyof typeof USER_TABLES;
+
+export function isUserTable(name: string): name is UserTable {
+  return Object.hasOwn(USER_TABLES, name);
+}
+
+/** The users whose cached data a changed row of a per-user table makes stale (every image: before and after). */
+export function usersOfRowChange(table: UserTable, images: RowImage[]): number[] {
+  const { column } = USER_TABLES[table];
+  return images.map((image) => image[column]).filter((id): id is number => Number.isSafeInteger(id));
 }
 
 /** A row image as decoded by zongji: column name to value. */

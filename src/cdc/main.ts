@@ -7,6 +7,7 @@ import { pino } from "pino";
 import { RedisBreaker } from "../cache/breaker.js";
 import { TaggedCache } from "../cache/cache.js";
 import { createRedis } from "../cache/redis.js";
+import { UserCache } from "../cache/user-cache.js";
 import { loadConfigOrExit } from "../config.js";
 import { loggerOptions } from "../observability/logger.js";
 import { exitOnStopSignal } from "../process-signals.js";
@@ -28,6 +29,8 @@ const worker = new BinlogWorker({
     keyPrefix: config.redis.keyPrefix,
     ttlSeconds: config.cache.ttlSeconds,
   }),
+  // Only stamps users' data anew: holds nothing in memory.
+  users: new UserCache(redis, breaker, 0),
   positions: new PositionStore(redis, config.db.database),
   logger,
 });

@@ -18,9 +18,9 @@ import { whenReady } from "../../src/cache/redis.js";
 import { Tags } from "../../src/cache/tags.js";
 import type { Config } from "../../src/config.js";
 import { MenuDocument, ProductDocument } from "../generated/graphql.js";
-import { createScratchApp, type TestApp } from "../helpers/app.js";
+import { createScratchApp, type TestApp, userToken } from "../helpers/app.js";
 import { sqlConnection, testConfig } from "../helpers/env.js";
-import { gql } from "../helpers/graphql.js";
+import { gql, rawGql } from "../helpers/graphql.js";
 import { get } from "../helpers/legacy.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -268,6 +268,34 @@ describe.skipIf(skipWithoutBinlog)("CDC worker (needs the row binlog: scripts/en
       seen = await prices();
     }
     expect(seen, "menu, product, REST list, REST detail").toEqual([after, after, after, after]);
+  });
+
+  it("a user's row or cart changed in MySQL shows on their next signed-in read within 2 s", async () => {
+    const token = await userToken(t);
+    const read = async () =>
+      (await rawGql(t.app, { query: "{ me { id role cart { total } } }" }, token)).data as {
+        me: { id: number; role: string; cart: { total: string } };
+      };
+    const first = await read();
+    expect(first.me).toMatchObject({ role: "CUSTOMER", cart: { total: "0.00" } });
+    await read(); // now answered from the per-user caches
+
+    const eventually = async (check: (seen: Awaited<ReturnType<typeof read>>) => boolean) => {
+      const deadline = Date.now() + INVALIDATION_MS;
+      let seen = await read();
+      while (!check(seen) && Date.now() < deadline) {
+        await sleep(20);
+        seen = await read();
+      }
+      return seen;
+    };
+    await sql.query("UPDATE users SET role = 'ADMIN' WHERE id = ?", [first.me.id]);
+    expect((await eventually((s) => s.me.role === "ADMIN")).me.role).toBe("ADMIN");
+    await sql.query(
+      "INSERT INTO cart_items (user_id, product_id, options, quantity, unit_price) VALUES (?, ?, '[]', 1, 28)",
+      [first.me.id, latte.id],
+    );
+    expect((await eventually((s) => s.me.cart.total !== "0.00")).me.cart.total).not.toBe("0.00");
   });
 
   it("a product moved to another category leaves both categories", async () => {
