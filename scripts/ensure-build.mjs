@@ -17,5 +17,6 @@ export function ensureBuild() {
       env: { ...process.env, PRISMA_SCHEMA_ENGINE_BINARY: "/bin/true", PRISMA_HIDE_UPDATE_MESSAGE: "1" },
     });
   }
+  if (!existsSync(`${root}dist/main.js`)) console.error("first start: compiling TypeScript (about 30 s)...");
   execFileSync(bin("tsc"), ["-p", "tsconfig.build.json"], { cwd: root, stdio: "inherit" });
 }

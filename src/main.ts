@@ -1,5 +1,5 @@
 import "reflect-metadata";
-import "./node-env.js";
+import "./environment.js";
 import { pino } from "pino";
 import { loadConfigOrExit } from "./config.js";
 import { loggerOptions } from "./observability/logger.js";

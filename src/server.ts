@@ -39,6 +39,20 @@ export async function closeGracefully(
   return drained && !busy();
 }
 
+/** The addresses a developer (or operator) wants first, logged when the server is ready. */
+function whereToGo(config: Config, app: FastifyInstance): Record<string, string> {
+  const { port } = app.server.address() as { port: number };
+  const host = ["0.0.0.0", "::"].includes(config.host) ? "localhost" : config.host;
+  const base = `http://${host}:${port}`;
+  return {
+    graphql: `${base}/graphql`,
+    ...(config.environment === "production" ? {} : { ide: `${base}/altair/` }),
+    restDocs: `${base}/docs`,
+    health: `${base}/health`,
+    metrics: `${base}/metrics`,
+  };
+}
+
 export async function startServer(config: Config, logger: FastifyBaseLogger): Promise<RunningServer> {
   if (config.migrateOnStart) {
     const result = await migrate(config.db, { log: (m) => logger.info(m) });
@@ -56,6 +70,7 @@ export async function startServer(config: Config, logger: FastifyBaseLogger): Pr
   const redis = createRedis(config.redis);
   const app = await buildApp({ config, db, redis, logger });
   await app.listen({ host: config.host, port: config.port });
+  logger.info(whereToGo(config, app), "ready");
 
   return {
     app,

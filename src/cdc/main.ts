@@ -2,6 +2,7 @@
  * Entry point of the CDC worker (`npm run cdc`): follows the MySQL binlog and invalidates the Redis cache
  * for catalogue rows changed outside the API. One worker per database is enough; see binlog-worker.ts.
  */
+import "../environment.js";
 import type { AddressInfo } from "node:net";
 import { pino } from "pino";
 import { RedisBreaker } from "../cache/breaker.js";

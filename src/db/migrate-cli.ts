@@ -1,3 +1,4 @@
+import "../environment.js";
 import { ConfigError, loadConfig } from "../config.js";
 import { migrate } from "./migrate.js";
 

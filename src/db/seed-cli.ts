@@ -1,3 +1,4 @@
+import "../environment.js";
 import { ConfigError, loadConfig } from "../config.js";
 import { createDatabase } from "./database.js";
 import { describeSeedResult, seed, seedAdminFromConfig } from "./seed.js";
