@@ -5,10 +5,15 @@ export function encodeCursor(kind: string, id: number): string {
   return Buffer.from(`${kind}:${id}`).toString("base64url");
 }
 
+/**
+ * The id in a cursor of `kind`. Strict: only a cursor this API could have written is accepted (canonical
+ * base64url of the kind and a plain decimal id), anything else is BAD_USER_INPUT naming `field`.
+ */
 export function decodeCursor(kind: string, cursor: string, field = "after"): number {
   const decoded = Buffer.from(cursor, "base64url").toString();
-  const id = Number(decoded.slice(kind.length + 1));
-  if (!decoded.startsWith(`${kind}:`) || !Number.isSafeInteger(id) || id < 0) {
+  const match = /^([a-z]+):(0|[1-9]\d{0,15})$/.exec(decoded);
+  const id = Number(match?.[2]);
+  if (match?.[1] !== kind || !Number.isSafeInteger(id) || encodeCursor(kind, id) !== cursor) {
     throw new InvalidInputError(field, `${field} is not a valid cursor`);
   }
   return id;

@@ -42,6 +42,8 @@ export interface PlaceOrderInput {
 export interface OrderPage {
   items: OrderView[];
   hasNextPage: boolean;
+  /** All of the user's orders, on every page. */
+  totalCount: number;
 }
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9_-]{8,64}$/;
@@ -174,13 +176,16 @@ export class OrdersService {
         this.mine(userId, first),
       );
     }
-    const rows = await this.prisma.order.findMany({
-      where: { userId, ...(afterId ? { id: { lt: afterId } } : {}) },
-      orderBy: { id: "desc" },
-      take: first + 1,
-      include: { items: { orderBy: { id: "asc" } } },
-    });
-    return { items: rows.slice(0, first).map(toView), hasNextPage: rows.length > first };
+    const [rows, totalCount] = await Promise.all([
+      this.prisma.order.findMany({
+        where: { userId, ...(afterId ? { id: { lt: afterId } } : {}) },
+        orderBy: { id: "desc" },
+        take: first + 1,
+        include: { items: { orderBy: { id: "asc" } } },
+      }),
+      this.prisma.order.count({ where: { userId } }),
+    ]);
+    return { items: rows.slice(0, first).map(toView), hasNextPage: rows.length > first, totalCount };
   }
 
   /** One order of the user (any order for an admin); another user's order is "not found", never "forbidden". */

@@ -342,6 +342,11 @@ describe("orders", () => {
       .data!.myOrders;
     expect(page2.edges.map((e) => e.node.orderNo)).toEqual([numbers[0]]);
     expect(page2.pageInfo.hasNextPage).toBe(false);
+    expect([page1.totalCount, page2.totalCount]).toEqual([3, 3]);
+    // A cursor is checked strictly: one that merely decodes to a number is refused.
+    const loose = Buffer.from("order:1e1").toString("base64url");
+    const refused = await gql(t.app, MyOrdersDocument, { first: 2, after: loose }, token);
+    expect(refused.errors?.[0].extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "after" });
   });
 
   it("hides other users' orders without revealing they exist", async () => {

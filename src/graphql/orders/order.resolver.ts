@@ -58,7 +58,10 @@ export class OrderResolver {
     const { user: viewer, snapshot } = await ctx.requireSession();
     const afterId = after ? decodeCursor("order", after) : undefined;
     const page = await ctx.services.orders.mine(viewer.id, first ?? 10, afterId, snapshot);
-    return toConnection("order", page.items, { hasNextPage: page.hasNextPage, after });
+    return {
+      ...toConnection("order", page.items, { hasNextPage: page.hasNextPage, after }),
+      totalCount: page.totalCount,
+    };
   }
 
   @Query(() => Order, {

@@ -129,6 +129,9 @@ export class OrderConnection {
   @Field(() => [OrderEdge])
   edges!: OrderEdge[];
 
+  @Field(() => Int, { description: "How many orders you have in all, on every page." })
+  totalCount!: number;
+
   @Field(() => PageInfo)
   pageInfo!: PageInfo;
 }
