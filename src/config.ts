@@ -71,7 +71,7 @@ export interface Config {
     requestTimeoutMs: number;
     /** Fastify trustProxy: false, true (any), or the addresses/CIDRs of our own proxies (nginx). */
     trustProxy: boolean | string[];
-    /** Origins allowed by CORS; empty: no CORS headers at all. */
+    /** Origins allowed by CORS; empty: no CORS headers at all. Development default: the Apollo Sandbox origin. */
     corsOrigins: string[];
   };
   graphqlLimits: {
@@ -98,6 +98,9 @@ export interface Config {
     metricsPort: number;
   };
 }
+
+/** Where developers open the hosted Apollo Sandbox (and point it at http://localhost:8000/graphql). */
+export const APOLLO_SANDBOX_ORIGIN = "https://studio.apollographql.com";
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -310,7 +313,8 @@ export function loadConfig(env: Env = process.env): Config {
       bodyLimitBytes: r.int("BODY_LIMIT_BYTES", 262_144, 1_024, 104_857_600),
       requestTimeoutMs: r.int("REQUEST_TIMEOUT_MS", 30_000, 1_000, 600_000),
       trustProxy: trustProxy(r),
-      corsOrigins: (r.raw("CORS_ORIGINS") ?? "")
+      // In development, the hosted Apollo Sandbox may call a local server without any setting.
+      corsOrigins: (r.raw("CORS_ORIGINS") ?? (environment === "development" ? APOLLO_SANDBOX_ORIGIN : ""))
         .split(",")
         .map((o) => o.trim().replace(/\/$/, ""))
         .filter(Boolean),

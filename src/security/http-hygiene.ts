@@ -27,9 +27,28 @@ export async function registerHttpHygiene(app: FastifyInstance, config: Config, 
     await app.register(fastifyCors, {
       origin: config.http.corsOrigins,
       methods: ["GET", "POST"],
-      allowedHeaders: ["authorization", "content-type", "apollo-require-preflight", "x-request-id"],
+      allowedHeaders: [
+        "authorization",
+        "content-type",
+        "apollo-require-preflight",
+        "x-apollo-operation-name",
+        "apollographql-client-name",
+        "apollographql-client-version",
+        "x-request-id",
+      ],
       exposedHeaders: ["x-request-id", "x-cache", "retry-after"],
       maxAge: 600,
+    });
+    // Chrome asks before a public page (the hosted Sandbox) calls a private address (localhost): say yes for
+    // the allowed origins (Private Network Access preflight).
+    app.addHook("onSend", async (req, reply) => {
+      if (
+        req.method === "OPTIONS" &&
+        req.headers["access-control-request-private-network"] === "true" &&
+        reply.getHeader("access-control-allow-origin")
+      ) {
+        reply.header("access-control-allow-private-network", "true");
+      }
     });
   }
   const { requestsPerIp, windowSeconds } = config.rateLimits;

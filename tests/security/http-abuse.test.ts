@@ -111,3 +111,63 @@ describe("REST abuse gets the contract's clean answers", () => {
     expect(other.headers["access-control-allow-origin"]).toBeUndefined();
   });
 });
+
+describe("the hosted Apollo Sandbox on a developer's machine", () => {
+  const SANDBOX = "https://studio.apollographql.com";
+  const fromSandbox = async (app: TestApp) => {
+    // What the browser sends first: a preflight (also asking to reach a private address), then the query.
+    const preflight = await raw(app.app, {
+      method: "OPTIONS",
+      url: "/graphql",
+      headers: {
+        origin: SANDBOX,
+        "access-control-request-method": "POST",
+        "access-control-request-headers":
+          "content-type,apollographql-client-name,apollographql-client-version",
+        "access-control-request-private-network": "true",
+      },
+    });
+    const query = await raw(app.app, {
+      method: "POST",
+      url: "/graphql",
+      headers: { origin: SANDBOX, "content-type": "application/json" },
+      payload: JSON.stringify({ query: "{ __typename }" }),
+    });
+    return { preflight, query };
+  };
+
+  it("can call a development server with no configuration", async () => {
+    const dev = await createTestApp({ ENVIRONMENT: "development", CORS_ORIGINS: "" });
+    try {
+      const { preflight, query } = await fromSandbox(dev);
+      expect(preflight.status).toBe(204);
+      expect(preflight.headers).toMatchObject({
+        "access-control-allow-origin": SANDBOX,
+        "access-control-allow-private-network": "true",
+      });
+      expect(String(preflight.headers["access-control-allow-headers"])).toContain(
+        "apollographql-client-name",
+      );
+      expect(query.status).toBe(200);
+      expect(query.headers["access-control-allow-origin"]).toBe(SANDBOX);
+      expect(JSON.parse(query.body)).toEqual({ data: { __typename: "Query" } });
+    } finally {
+      await dev.close();
+    }
+  });
+
+  it("gets no CORS answer from production unless configured", async () => {
+    const production = await createTestApp({
+      ENVIRONMENT: "production",
+      SECRET_KEY: "a-production-secret-key-of-enough-length",
+      CORS_ORIGINS: "",
+    });
+    try {
+      const { preflight, query } = await fromSandbox(production);
+      expect(preflight.headers["access-control-allow-origin"]).toBeUndefined();
+      expect(query.headers["access-control-allow-origin"]).toBeUndefined();
+    } finally {
+      await production.close();
+    }
+  });
+});
