@@ -4,7 +4,6 @@ import {
   ApolloServerPluginCacheControlDisabled,
   ApolloServerPluginLandingPageDisabled,
 } from "@apollo/server/plugin/disabled";
-import { ApolloServerPluginLandingPageLocalDefault } from "@apollo/server/plugin/landingPage/default";
 import fastifyApollo from "@as-integrations/fastify";
 import { InMemoryLRUCache } from "@apollo/utils.keyvaluecache";
 import fastifyStatic from "@fastify/static";
@@ -14,6 +13,7 @@ import type { Services } from "../services.js";
 import { compiledExecutionPlugin } from "./compiled-execution.js";
 import { createContext, type GraphQLContext } from "./context.js";
 import { createFormatError } from "./errors.js";
+import { developmentLandingPagePlugin } from "./landing-page.js";
 import { limitRules } from "./limits.js";
 import { metricsPlugin } from "./metrics.plugin.js";
 import { registerResponseCache, responseCacheTagsPlugin } from "./response-cache.plugin.js";
@@ -54,9 +54,7 @@ export const graphqlPlugin: FastifyPluginAsync<GraphQLPluginOptions> = async (ap
       compiledExecutionPlugin(),
       // No cache hints are used (the response caches decide by policy); the plugin would wrap every field.
       ApolloServerPluginCacheControlDisabled(),
-      production
-        ? ApolloServerPluginLandingPageDisabled()
-        : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
+      production ? ApolloServerPluginLandingPageDisabled() : developmentLandingPagePlugin(),
       ...(production ? [ApolloServerPluginDisableSuggestions()] : []),
       ...(responseCache ? [responseCacheTagsPlugin()] : []),
     ],

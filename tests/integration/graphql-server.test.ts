@@ -57,6 +57,10 @@ describe("GraphQL server", () => {
     });
     expect(sandbox.statusCode).toBe(200);
     expect(sandbox.body).toMatch(/embeddable-sandbox|Apollo/);
+    // Offline, Sandbox cannot load: its notice points to the IDE and the docs this server has itself.
+    expect(sandbox.body).toMatch(/cannot be loaded[^<]*<\/p><p>Working offline\?/);
+    expect(sandbox.body).toContain('<a href="/altair/">/altair/</a>');
+    expect(sandbox.body).toContain('<a href="/docs">/docs</a>');
 
     const altair = await current.app.inject({ method: "GET", url: "/altair/" });
     expect(altair.statusCode).toBe(200);
