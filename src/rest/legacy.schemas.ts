@@ -1,49 +1,70 @@
 /**
  * OpenAPI descriptions of the legacy routes. They document; they do not validate or serialise (the
- * handlers do both, to answer byte-for-byte as the FastAPI service did).
+ * handlers do both, to answer byte-for-byte as the FastAPI service did). Every field of an answer is always
+ * present, so every object lists all its properties as required; examples are real answers on the seed
+ * catalogue (tests/integration/openapi.test.ts checks both against the live routes).
  */
 
-const detail = (description: string, example: unknown) => ({
-  description,
+/** An object whose every property is always present. */
+const object = (properties: Record<string, unknown>) => ({
   type: "object",
-  properties: { detail: {} },
+  properties,
+  required: Object.keys(properties),
+});
+
+const detail = (description: string, example: string) => ({
+  description,
+  ...object({ detail: { type: "string" } }),
   example: { detail: example },
 });
 
+/** The per-IP request limit (and, on /auth/login, the login limits); header Retry-After: seconds. */
+const tooMany = detail(
+  "Too many requests from this address (or, on login, for this username); Retry-After says when to retry",
+  "请求过于频繁，请稍后再试",
+);
+
+const BASE = "http://localhost:8000/static/images";
+
 const validationError = {
-  description: "Request validation failed (FastAPI/pydantic shape)",
-  type: "object",
-  properties: {
+  description: "Request validation failed (FastAPI/pydantic shape): every invalid field, in field order",
+  ...object({
     detail: {
       type: "array",
       items: {
         type: "object",
         properties: {
           type: { type: "string" },
-          loc: { type: "array", items: {} },
+          loc: { type: "array", items: { type: ["string", "integer"] } },
           msg: { type: "string" },
           input: {},
+          ctx: { type: "object" },
         },
+        required: ["type", "loc", "msg", "input"],
       },
     },
-  },
+  }),
   example: { detail: [{ type: "missing", loc: ["body", "username"], msg: "Field required", input: null }] },
 };
 
 const dateTime = { type: "string", example: "2024-11-18T07:22:51", description: "UTC, no offset" };
 const bearer = [{ bearerAuth: [] }];
-const unauthenticated = {
-  description:
-    '"Not authenticated" without a Bearer token; "无效的认证凭据" for a bad, expired or revoked one',
-  type: "object",
-  properties: { detail: { type: "string" } },
-  example: { detail: "无效的认证凭据" },
-};
+const unauthenticated = detail(
+  '"Not authenticated" without a Bearer token; "无效的认证凭据" for a bad, expired or revoked one',
+  "无效的认证凭据",
+);
 
 export const rootSchema = {
   tags: ["system"],
   summary: "Welcome message",
-  response: { 200: { type: "object", properties: { message: { type: "string" } } } },
+  response: {
+    200: {
+      description: "Always the same message",
+      ...object({ message: { type: "string" } }),
+      example: { message: "欢迎使用咖啡店API服务" },
+    },
+    429: tooMany,
+  },
 };
 
 export const healthSchema = {
@@ -52,14 +73,12 @@ export const healthSchema = {
   response: {
     200: {
       description: "Database and Redis reachable",
-      type: "object",
-      properties: { status: { type: "string" }, database: { type: "string" }, redis: { type: "string" } },
+      ...object({ status: { type: "string" }, database: { type: "string" }, redis: { type: "string" } }),
       example: { status: "healthy", database: "connected", redis: "connected" },
     },
     503: {
       description: "A dependency is down; the body names it",
-      type: "object",
-      properties: { status: { type: "string" }, database: { type: "string" }, redis: { type: "string" } },
+      ...object({ status: { type: "string" }, database: { type: "string" }, redis: { type: "string" } }),
       example: { status: "unhealthy", database: "connected", redis: "disconnected" },
     },
   },
@@ -85,12 +104,12 @@ export const registerSchema = {
   response: {
     200: {
       description: "Registered (code 200)",
-      type: "object",
-      properties: { msg: { type: "string" }, code: { type: "integer" } },
+      ...object({ msg: { type: "string" }, code: { type: "integer" } }),
       example: { msg: "注册成功", code: 200 },
     },
     400: detail("Username taken (case-insensitively)", "用户名已存在"),
     422: validationError,
+    429: tooMany,
     500: detail("Unexpected failure", "注册失败，请稍后重试"),
   },
 };
@@ -114,15 +133,19 @@ export const loginSchema = {
   response: {
     200: {
       description: "A bearer token, valid on the REST routes and GraphQL",
-      type: "object",
-      properties: { access_token: { type: "string" }, token_type: { type: "string" } },
-      example: { access_token: "eyJhbGciOiJIUzI1NiIs...", token_type: "bearer" },
+      ...object({ access_token: { type: "string" }, token_type: { type: "string" } }),
+      example: {
+        access_token:
+          "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ2ZXIiOjAsImlzcyI6ImNvZmZlZS1zaG9wLWFwaSIsImF1ZCI6ImNvZmZlZS1zaG9wLWNsaWVudHMiLCJzdWIiOiI0MiJ9.signature",
+        token_type: "bearer",
+      },
     },
     401: detail(
       "Unknown user or wrong password (same answer); header WWW-Authenticate: Bearer",
       "用户名或密码错误",
     ),
     422: validationError,
+    429: tooMany,
   },
 };
 
@@ -133,32 +156,28 @@ export const findMySchema = {
   response: {
     200: {
       description: 'Profile (code is the string "A001")',
-      type: "object",
-      properties: {
+      ...object({
         msg: { type: "string" },
         code: { type: "string" },
         result: {
           type: "array",
-          items: {
-            type: "object",
-            properties: {
-              nickName: { type: "string" },
-              userImg: { type: "string" },
-              userBg: { type: "string" },
-              desc: { type: "string" },
-              vip: { type: "integer" },
-            },
-          },
+          items: object({
+            nickName: { type: "string" },
+            userImg: { type: "string" },
+            userBg: { type: "string" },
+            desc: { type: "string" },
+            vip: { type: "integer" },
+          }),
         },
-      },
+      }),
       example: {
         msg: "查询我的成功",
         code: "A001",
         result: [
           {
             nickName: "爱丽丝",
-            userImg: "http://localhost:8000/static/images/default-avatar.png",
-            userBg: "http://localhost:8000/static/images/default-background.png",
+            userImg: `${BASE}/default-avatar.png`,
+            userBg: `${BASE}/default-background.png`,
             desc: "",
             vip: 0,
           },
@@ -166,19 +185,19 @@ export const findMySchema = {
       },
     },
     401: unauthenticated,
+    429: tooMany,
   },
 };
 
-const category = {
-  type: "object",
-  properties: {
-    id: { type: "integer" },
-    type: { type: "string" },
-    typeDesc: { type: "string" },
-    createdAt: dateTime,
-    updatedAt: dateTime,
-  },
-};
+const category = object({
+  id: { type: "integer" },
+  type: { type: "string" },
+  typeDesc: { type: "string" },
+  createdAt: dateTime,
+  updatedAt: dateTime,
+});
+
+const seeded = { createdAt: "2026-12-01T12:26:05", updatedAt: "2026-12-01T12:26:05" };
 
 export const typesSchema = {
   tags: ["products"],
@@ -186,9 +205,18 @@ export const typesSchema = {
   response: {
     200: {
       description: "Categories (code 400 means success)",
-      type: "object",
-      properties: { result: { type: "array", items: category }, code: { type: "integer", example: 400 } },
+      ...object({ result: { type: "array", items: category }, code: { type: "integer" } }),
+      example: {
+        result: [
+          { id: 1, type: "latte", typeDesc: "拿铁", ...seeded },
+          { id: 2, type: "rena_ice", typeDesc: "瑞纳冰", ...seeded },
+          { id: 3, type: "coffee", typeDesc: "咖啡", ...seeded },
+          { id: 4, type: "fruit_tea", typeDesc: "水果茶", ...seeded },
+        ],
+        code: 400,
+      },
     },
+    429: tooMany,
   },
 };
 
@@ -199,32 +227,48 @@ export const typeProductsSchema = {
   response: {
     200: {
       description: "Products by id (code 500 means success); an unknown type gives an empty list",
-      type: "object",
-      properties: {
+      ...object({
         result: {
           type: "array",
-          items: {
-            type: "object",
-            properties: {
-              id: { type: "integer" },
-              pid: { type: "string" },
-              type: { type: "string" },
-              name: { type: "string" },
-              price: { type: "number", example: 28.0 },
-              desc: { type: "string" },
-              smallImg: { type: "string" },
-              largeImg: { type: "string" },
-              typeDesc: { type: "string" },
-              isHot: { type: "integer", enum: [0, 1] },
-              enname: { type: "string" },
-              createdAt: dateTime,
-              updatedAt: dateTime,
-            },
-          },
+          items: object({
+            id: { type: "integer" },
+            pid: { type: "string" },
+            type: { type: "string" },
+            name: { type: "string" },
+            price: { type: "number", description: "a float, as the old service wrote it (28.0)" },
+            desc: { type: "string" },
+            smallImg: { type: "string" },
+            largeImg: { type: "string" },
+            typeDesc: { type: "string" },
+            isHot: { type: "integer", enum: [0, 1] },
+            enname: { type: "string" },
+            createdAt: dateTime,
+            updatedAt: dateTime,
+          }),
         },
-        code: { type: "integer", example: 500 },
+        code: { type: "integer" },
+      }),
+      example: {
+        result: [
+          {
+            id: 1,
+            pid: "latte001",
+            type: "latte",
+            name: "黑糖拿铁",
+            price: 28.0,
+            desc: "黑糖的焦香融进丝滑拿铁，甜而不腻。",
+            smallImg: `${BASE}/products/latte001-small.png`,
+            largeImg: `${BASE}/products/latte001-large.png`,
+            typeDesc: "拿铁",
+            isHot: 0,
+            enname: "Brown Sugar Latte",
+            ...seeded,
+          },
+        ],
+        code: 500,
       },
     },
+    429: tooMany,
   },
 };
 
@@ -237,39 +281,62 @@ export const productDetailSchema = {
   response: {
     200: {
       description: "Detail (code 600 means success); options are choices joined by '/'",
-      type: "object",
-      properties: {
+      ...object({
         msg: { type: "string" },
-        code: { type: "integer", example: 600 },
+        code: { type: "integer" },
         result: {
           type: "array",
-          items: {
-            type: "object",
-            properties: {
-              pid: { type: "string" },
-              type: { type: "string" },
-              enname: { type: "string" },
-              desc: { type: "string" },
-              name: { type: "string" },
-              price: { type: "string", example: "28.00" },
-              small_img: { type: "string" },
-              large_img: { type: "string" },
-              is_hot: { type: "integer" },
-              type_desc: { type: "string" },
-              tem: optionField("temperature choices, e.g. 冷/热"),
-              tem_desc: { type: "string" },
-              milk: optionField("milk choices"),
-              milk_desc: { type: "string" },
-              sugar: optionField("sugar choices, e.g. 全糖/半糖"),
-              sugar_desc: { type: "string" },
-              cream: optionField("cream choices"),
-              cream_desc: { type: "string" },
-            },
-          },
+          items: object({
+            pid: { type: "string" },
+            type: { type: "string" },
+            enname: { type: "string" },
+            desc: { type: "string" },
+            name: { type: "string" },
+            price: { type: "string", description: "two decimals, as a string" },
+            small_img: { type: "string" },
+            large_img: { type: "string" },
+            is_hot: { type: "integer" },
+            type_desc: { type: "string" },
+            tem: optionField("temperature choices, e.g. 冷/热"),
+            tem_desc: { type: "string" },
+            milk: optionField("milk choices"),
+            milk_desc: { type: "string" },
+            sugar: optionField("sugar choices, e.g. 全糖/半糖"),
+            sugar_desc: { type: "string" },
+            cream: optionField("cream choices"),
+            cream_desc: { type: "string" },
+          }),
         },
+      }),
+      example: {
+        msg: "查询商品详情成功",
+        code: 600,
+        result: [
+          {
+            pid: "latte001",
+            type: "latte",
+            enname: "Brown Sugar Latte",
+            desc: "黑糖的焦香融进丝滑拿铁，甜而不腻。",
+            name: "黑糖拿铁",
+            price: "28.00",
+            small_img: `${BASE}/products/latte001-small.png`,
+            large_img: `${BASE}/products/latte001-large.png`,
+            is_hot: 0,
+            type_desc: "拿铁",
+            tem: "冷/热",
+            tem_desc: "温度",
+            milk: "",
+            milk_desc: "奶",
+            sugar: "全糖/半糖",
+            sugar_desc: "糖",
+            cream: "默认奶油/无奶油",
+            cream_desc: "奶油",
+          },
+        ],
       },
     },
     404: detail("Unknown pid", "商品不存在"),
+    429: tooMany,
   },
 };
 
@@ -279,13 +346,16 @@ export const promotionsSchema = {
   response: {
     200: {
       description: "Active promotions",
-      type: "object",
-      properties: {
-        data: {
-          type: "array",
-          items: { type: "object", properties: { imgUrl: { type: "string" }, desc: { type: "string" } } },
-        },
+      ...object({
+        data: { type: "array", items: object({ imgUrl: { type: "string" }, desc: { type: "string" } }) },
+      }),
+      example: {
+        data: [
+          { imgUrl: `${BASE}/promotions/banner-1.png`, desc: "新品黑糖啵啵拿铁，限时第二杯半价" },
+          { imgUrl: `${BASE}/promotions/banner-2.png`, desc: "注册会员即送一张5元饮品券" },
+        ],
       },
     },
+    429: tooMany,
   },
 };
