@@ -1,4 +1,4 @@
-/** The catalogue the legacy service shipped (../shared/legacy-api.md), as seed data. */
+/** The catalogue the legacy service shipped, as seed data. */
 import { OPTION_LABELS } from "../catalog/catalog.service.js";
 import type { OptionKind } from "../generated/prisma/enums.js";
 

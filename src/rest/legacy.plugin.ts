@@ -14,7 +14,7 @@ function jsonErrorPosition(message: string): number {
 }
 
 /**
- * The routes legacy clients call, answering as ../shared/legacy-api.md says: raw JSON strings in the old
+ * The routes legacy clients call, answering as docs/rest-contract.md says: raw JSON strings in the old
  * service's byte layout, FastAPI's 422/405 bodies. Encapsulated so that its body parsers, validator and
  * error handler apply to these routes only.
  */
