@@ -7,4 +7,6 @@ if (!entry) {
   process.exit(2);
 }
 ensureBuild();
+// The entry point sees its own arguments where it would when run directly: `npm run admin -- <username>`.
+process.argv.splice(2, 1);
 await import(new URL(`../dist/${entry}`, import.meta.url).href);
