@@ -12,6 +12,7 @@ import type { Database } from "./db/database.js";
 import { TokenDenylist } from "./auth/denylist.js";
 import { ActivityTracker } from "./observability/activity.js";
 import { CartService } from "./orders/cart.service.js";
+import { OrderingRepository } from "./orders/ordering.repository.js";
 import { OrdersService } from "./orders/orders.service.js";
 import { AuthThrottle } from "./security/auth-throttle.js";
 import { RateLimiter } from "./security/rate-limiter.js";
@@ -43,6 +44,7 @@ export function createServices(
   const activity = new ActivityTracker(redis, breaker);
   const limiter = new RateLimiter(redis, breaker, logger);
   gaugeSources.activeUsers = () => activity.count();
+  const ordering = new OrderingRepository(db.pool);
   const cache = new TaggedCache({
     redis,
     breaker,
@@ -61,8 +63,8 @@ export function createServices(
     limiter,
     catalog: new CatalogService(db.prisma, config.publicBaseUrl, config.cache.enabled ? cache : null),
     catalogAdmin: new CatalogAdminService(db.prisma, cache),
-    carts: new CartService(db.prisma),
-    orders: new OrdersService(db.prisma),
+    carts: new CartService(db.prisma, ordering),
+    orders: new OrdersService(db.prisma, ordering, logger),
     tokens,
     passwords,
     cache,
