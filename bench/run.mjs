@@ -6,7 +6,13 @@
 //
 // Only ratios measured in one run mean anything on a 2-core machine shared by server, MySQL, Redis and the
 // load generator. Options: BENCH_DURATION (s, default 10), BENCH_WARMUP (s, 3), BENCH_CONNECTIONS (50),
-// BENCH_PROFILE=1 (writes a --cpu-prof profile of the warm-menu server to bench/results/).
+// BENCH_PROFILE=1 (writes a --cpu-prof profile of the warm-menu server, and of the rush-hour server, to
+// bench/results/).
+//
+// Rush hour (bench/rush.mjs): BENCH_RUSH_USERS (256) customers on BENCH_RUSH_CONNECTIONS (32) connections add
+// two items with options and check out; addToCart alone is measured too. BENCH_BASELINE_DIR=<another
+// worktree, built> runs the same scenarios against that build side by side (its own database,
+// <BENCH_DB_NAME>_base). BENCH_ONLY=rush runs only the rush-hour scenarios.
 import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
@@ -16,6 +22,7 @@ import autocannon from "autocannon";
 import * as mariadb from "mariadb";
 import { ensureBuild } from "../scripts/ensure-build.mjs";
 import { renderChart } from "./chart.mjs";
+import { countPerOperation, rushHour } from "./rush.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const resultsDir = `${root}bench/results/`;
@@ -23,6 +30,11 @@ const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const DB_NAME = process.env.BENCH_DB_NAME ?? "coffee_bench";
+const RUSH_USERS = Number(process.env.BENCH_RUSH_USERS ?? 256);
+const RUSH_CONNECTIONS = Number(process.env.BENCH_RUSH_CONNECTIONS ?? 32);
+const BASELINE_DIR = process.env.BENCH_BASELINE_DIR;
+const ONLY = process.env.BENCH_ONLY;
+const STAMP = Date.now();
 
 const MENU =
   "{ categories { type name products { pid name price options { kind label choices { value priceDelta isDefault } } } } }";
@@ -55,17 +67,18 @@ const baseEnv = {
   LOG_LEVEL: "warn",
   DB_NAME,
   DATABASE_URL: "",
-  REDIS_KEY_PREFIX: `bench:${Date.now()}:`,
+  REDIS_KEY_PREFIX: `bench:${STAMP}:`,
   // One client from one address: the per-IP limits would measure the limiter, not the service.
   RATE_LIMIT_REQUESTS_PER_IP: "10000000",
+  RATE_LIMIT_REGISTER_PER_IP: "10000000",
   RATE_LIMIT_LOGIN_PER_IP: "10000000",
   RATE_LIMIT_LOGIN_PER_USERNAME: "10000000",
 };
 
-async function startProcess(script, env, args = []) {
+async function startProcess(script, env, args = [], cwd = root) {
   const port = await freePort();
   const child = spawn(process.execPath, [...args, script], {
-    cwd: root,
+    cwd,
     env: { ...baseEnv, ...env, PORT: String(port) },
     stdio: ["ignore", "inherit", "inherit"],
   });
@@ -129,6 +142,82 @@ async function measure(name, server, request, sql, { connections = CONNECTIONS, 
   return row;
 }
 
+/**
+ * The rush-hour scenarios for this build and, when BENCH_BASELINE_DIR is set, for that build: per-operation
+ * counts first, then throughput, baseline and this build alternating so that both see the same machine.
+ */
+async function rush(sql) {
+  const variants = [{ label: "this", dir: root, database: DB_NAME }];
+  if (BASELINE_DIR) variants.unshift({ label: "base", dir: BASELINE_DIR, database: `${DB_NAME}_base` });
+  const results = {};
+  for (const v of variants) {
+    const env = { DB_NAME: v.database, REDIS_KEY_PREFIX: `bench:${STAMP}:${v.label}:` };
+    const start = (extra = {}, args = []) =>
+      startProcess(`${v.dir}/dist/main.js`, { ...env, ...extra }, args, v.dir);
+    // Migrates and seeds the variant's database before anything else uses it.
+    await (await start()).stop();
+    results[v.label] = {
+      build: v.dir,
+      perOperation: await countPerOperation({ start, freePort, label: v.label }),
+    };
+    v.start = start;
+  }
+  for (const v of variants) {
+    const profile =
+      process.env.BENCH_PROFILE && v.label === "this"
+        ? ["--cpu-prof", `--cpu-prof-dir=${resultsDir}`, "--cpu-prof-name=rush-this.cpuprofile"]
+        : [];
+    const server = await v.start({}, profile);
+    const measured = await rushHour({
+      server,
+      sql,
+      database: v.database,
+      label: v.label,
+      users: RUSH_USERS,
+      connections: RUSH_CONNECTIONS,
+      duration: DURATION,
+      warmup: WARMUP,
+    });
+    measured.serverRssMiB = server.rssMiB();
+    await server.stop();
+    Object.assign(results[v.label], measured);
+    const c = measured.checkoutCycle;
+    const a = measured.addToCart;
+    console.log(
+      `rush [${v.label}] addToCart ${a.ops.addToCart?.perSecond}/s p50 ${a.ops.addToCart?.p50Ms} ms p99 ${a.ops.addToCart?.p99Ms} ms errors ${a.ops.addToCart?.errors}; ` +
+        `cpu ${a.serverCpuMsPerRequest} ms/req; cycle: ${c.ordersPerSecond} orders/s, ${c.requestsPerSecond} req/s ` +
+        `p50 ${c.p50Ms} ms p99 ${c.p99Ms} ms cpu ${c.serverCpuMsPerCycle} ms/cycle; ` +
+        `verification ${JSON.stringify(measured.verification)}`,
+    );
+    console.log(`rush [${v.label}] per operation ${JSON.stringify(results[v.label].perOperation)}`);
+  }
+  if (results.base) {
+    const ratio = (a, b) => (b ? Math.round((a / b) * 100) / 100 : null);
+    results.ratios = {
+      addToCart: ratio(
+        results.this.addToCart.ops.addToCart.perSecond,
+        results.base.addToCart.ops.addToCart.perSecond,
+      ),
+      checkoutCycle: ratio(
+        results.this.checkoutCycle.ordersPerSecond,
+        results.base.checkoutCycle.ordersPerSecond,
+      ),
+    };
+    console.log(`rush ratios (this / base): ${JSON.stringify(results.ratios)}`);
+  }
+  return results;
+}
+
+function machine() {
+  return {
+    cpu: os.cpus()[0]?.model ?? "unknown",
+    cores: os.cpus().length,
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    note: "server, MariaDB, Redis and the load generator share the machine",
+  };
+}
+
 async function main() {
   ensureBuild();
   mkdirSync(resultsDir, { recursive: true });
@@ -138,6 +227,25 @@ async function main() {
     password: "",
     timezone: "Z",
   });
+  if (ONLY === "rush") {
+    const result = {
+      date: new Date().toISOString(),
+      machine: machine(),
+      settings: {
+        durationSeconds: DURATION,
+        warmupSeconds: WARMUP,
+        connections: RUSH_CONNECTIONS,
+        users: RUSH_USERS,
+      },
+      rush: await rush(sql),
+    };
+    await sql.end();
+    const stamp = result.date.replace(/[:.]/g, "-");
+    writeFileSync(`${resultsDir}rush-${stamp}.json`, `${JSON.stringify(result, null, 2)}\n`);
+    writeFileSync(`${resultsDir}rush-latest.json`, `${JSON.stringify(result, null, 2)}\n`);
+    console.log(`\nwrote bench/results/rush-${stamp}.json and rush-latest.json`);
+    return;
+  }
   const rows = [];
 
   // Full caching (the production default): migrates and seeds the bench database on first start.
@@ -224,6 +332,8 @@ async function main() {
   );
   await uncached.stop();
 
+  const rushResults = await rush(sql);
+
   const ceiling = await startProcess("bench/ceiling.mjs", { CEILING_BODY_FILE: bodyFile });
   const ceilingRow = await measure("ceiling: bare Fastify, same bytes", ceiling, gqlRequest(MENU), sql);
   await ceiling.stop();
@@ -234,13 +344,7 @@ async function main() {
     row.ratioToCeiling = Math.round((row.requestsPerSecond / ceilingRow.requestsPerSecond) * 100) / 100;
   const result = {
     date: new Date().toISOString(),
-    machine: {
-      cpu: os.cpus()[0]?.model ?? "unknown",
-      cores: os.cpus().length,
-      memoryGiB: Math.round(os.totalmem() / 2 ** 30),
-      node: process.version,
-      note: "server, MariaDB, Redis and the load generator share the machine",
-    },
+    machine: machine(),
     settings: { durationSeconds: DURATION, warmupSeconds: WARMUP, connections: CONNECTIONS },
     targets: {
       warmAtLeastRatio: 0.6,
@@ -249,6 +353,7 @@ async function main() {
       coldMenuSql: rows.find((r) => r.name.startsWith("GraphQL menu, all caches off")).sqlPerRequest,
     },
     scenarios: rows,
+    rush: rushResults,
   };
   const stamp = result.date.replace(/[:.]/g, "-");
   writeFileSync(`${resultsDir}${stamp}.json`, `${JSON.stringify(result, null, 2)}\n`);
