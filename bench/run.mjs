@@ -12,7 +12,7 @@
 // Rush hour (bench/rush.mjs): BENCH_RUSH_USERS (256) customers on BENCH_RUSH_CONNECTIONS (32) connections add
 // two items with options and check out; addToCart alone is measured too. BENCH_BASELINE_DIR=<another
 // worktree, built> runs the same scenarios against that build side by side (its own database,
-// <BENCH_DB_NAME>_base). BENCH_ONLY=rush runs only the rush-hour scenarios.
+// <BENCH_DB_NAME>_base). BENCH_ONLY=rush runs only the rush-hour scenarios, BENCH_ONLY=counts only their per-operation counts.
 import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
@@ -161,8 +161,10 @@ async function rush(sql) {
       perOperation: await countPerOperation({ start, freePort, label: v.label }),
     };
     v.start = start;
+    console.log(`rush [${v.label}] per operation ${JSON.stringify(results[v.label].perOperation)}`);
   }
-  for (const v of variants) {
+  // BENCH_ONLY=counts: the per-operation counts alone (a quick check while changing the code).
+  for (const v of ONLY === "counts" ? [] : variants) {
     const profile =
       process.env.BENCH_PROFILE && v.label === "this"
         ? ["--cpu-prof", `--cpu-prof-dir=${resultsDir}`, "--cpu-prof-name=rush-this.cpuprofile"]
@@ -189,9 +191,8 @@ async function rush(sql) {
         `p50 ${c.p50Ms} ms p99 ${c.p99Ms} ms cpu ${c.serverCpuMsPerCycle} ms/cycle; ` +
         `verification ${JSON.stringify(measured.verification)}`,
     );
-    console.log(`rush [${v.label}] per operation ${JSON.stringify(results[v.label].perOperation)}`);
   }
-  if (results.base) {
+  if (results.base && ONLY !== "counts") {
     const ratio = (a, b) => (b ? Math.round((a / b) * 100) / 100 : null);
     results.ratios = {
       addToCart: ratio(
@@ -227,7 +228,7 @@ async function main() {
     password: "",
     timezone: "Z",
   });
-  if (ONLY === "rush") {
+  if (ONLY === "rush" || ONLY === "counts") {
     const result = {
       date: new Date().toISOString(),
       machine: machine(),

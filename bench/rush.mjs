@@ -274,7 +274,7 @@ async function startPrivateRedis(port) {
  * whose MySQL goes through a counting proxy and whose Redis is private. Warmed up first (caches, prepared
  * statements), then `iterations` customer visits are counted operation by operation.
  */
-export async function countPerOperation({ start, freePort, label, iterations = 20 }) {
+export async function countPerOperation({ start, freePort, label, iterations = 40 }) {
   const redisPort = await freePort();
   const redis = await startPrivateRedis(redisPort);
   const counter = await startSqlCounter({ host: "127.0.0.1", port: 3306 });
@@ -294,17 +294,19 @@ export async function countPerOperation({ start, freePort, label, iterations = 2
       const user = iteration % tokens.length;
       for (const [index, step] of steps(user, iteration).entries()) {
         const op = step.op === "addToCart" ? `addToCart #${index + 1}` : step.op;
-        const [sql0, redis0] = [counter.counts(), await redis.commands()];
+        const [sql0, redis0, cpu0] = [counter.counts(), await redis.commands(), cpuMs(server.pid)];
         const answer = await post(server.url, step.query, step.variables, tokens[user]);
         if (answer.errors) throw new Error(`${op} failed: ${JSON.stringify(answer.errors)}`);
         // Let after-the-answer work (cache writes, metrics) land before reading the counters.
         await new Promise((r) => setTimeout(r, 20));
-        const [sql1, redis1] = [counter.counts(), await redis.commands()];
+        const [sql1, redis1, cpu1] = [counter.counts(), await redis.commands(), cpuMs(server.pid)];
         if (iteration < 3) continue;
-        totals[op] ??= { sqlStatements: 0, sqlPrepares: 0, redisCommands: 0 };
+        totals[op] ??= { sqlStatements: 0, sqlCommands: 0, sqlPrepares: 0, redisCommands: 0, serverCpuMs: 0 };
         totals[op].sqlStatements += sql1.statements - sql0.statements;
+        totals[op].sqlCommands += sql1.commands - sql0.commands;
         totals[op].sqlPrepares += sql1.prepares - sql0.prepares;
         totals[op].redisCommands += redis1 - redis0;
+        totals[op].serverCpuMs += cpu1 - cpu0;
       }
     }
     const round = (v) => Math.round((v / iterations) * 100) / 100;
@@ -313,13 +315,17 @@ export async function countPerOperation({ start, freePort, label, iterations = 2
         op,
         {
           sqlStatements: round(t.sqlStatements),
+          // Round trips: a batch of statements is one command.
+          sqlCommands: round(t.sqlCommands),
           sqlPrepares: round(t.sqlPrepares),
           redisCommands: round(t.redisCommands),
+          // One request at a time (no queueing); /proc counts in 10 ms ticks, hence many iterations.
+          serverCpuMs: round(t.serverCpuMs),
         },
       ]),
     );
     perOp["checkout cycle"] = Object.fromEntries(
-      ["sqlStatements", "sqlPrepares", "redisCommands"].map((k) => [
+      ["sqlStatements", "sqlCommands", "sqlPrepares", "redisCommands", "serverCpuMs"].map((k) => [
         k,
         Math.round(Object.values(perOp).reduce((s, o) => s + o[k], 0) * 100) / 100,
       ]),

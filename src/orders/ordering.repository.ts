@@ -3,8 +3,9 @@
  *
  * Why not Prisma here: a Prisma query costs ~0.5-0.9 ms of CPU on our cores and the raw driver ~0.1 ms; this
  * path made 9-16 Prisma queries per request and was CPU-bound at ~10 ms per addToCart (bench/, issue 14).
- * The statements of one step are pipelined on one connection: the driver sends them without waiting for the
- * previous answer, so a step costs one round trip. Everything else on orders stays on Prisma.
+ * The statements of one step go as one batch (the pool allows multiple statements; every value is a
+ * placeholder), so a step costs one command and one round trip: addToCart is 3, checkout 2. Everything else
+ * on orders stays on Prisma.
  */
 import type * as mariadb from "mariadb";
 import { Prisma } from "../generated/prisma/client.js";
@@ -61,7 +62,6 @@ const PRODUCT_COLUMNS = `p.id AS p_id, p.pid AS p_pid, p.category_id AS p_catego
   p.en_name AS p_en_name, p.price AS p_price, p.description AS p_description, p.small_image AS p_small_image,
   p.large_image AS p_large_image, p.is_hot AS p_is_hot, p.is_available AS p_is_available,
   p.created_at AS p_created_at, p.updated_at AS p_updated_at`;
-const OPTION_COLUMNS = `o.id, o.product_id, o.kind, o.label, o.value, o.price_delta, o.is_default, o.sort_order`;
 
 type Row = Record<string, unknown>;
 
@@ -82,19 +82,6 @@ function toProduct(row: Row): Product {
     isAvailable: Boolean(row.p_is_available),
     createdAt: row.p_created_at as Date,
     updatedAt: row.p_updated_at as Date,
-  };
-}
-
-function toOption(row: Row): ProductOption {
-  return {
-    id: row.id as number,
-    productId: row.product_id as number,
-    kind: row.kind as OptionKind,
-    label: row.label as string,
-    value: row.value as string,
-    priceDelta: decimal(row.price_delta),
-    isDefault: Boolean(row.is_default),
-    sortOrder: row.sort_order as number,
   };
 }
 
@@ -125,20 +112,31 @@ function toOrder(row: Row, items: Row[]): OrderWithItems {
   };
 }
 
-const CART_SQL = `SELECT c.id, c.product_id, c.options, c.quantity, c.unit_price, ${PRODUCT_COLUMNS}
+// A product's options as one JSON array per row (amounts as text: exact decimals), instead of a second query.
+const OPTIONS_JSON = (productId: string) => `(SELECT JSON_ARRAYAGG(JSON_OBJECT('id', o.id, 'kind', o.kind,
+    'label', o.label, 'value', o.value, 'priceDelta', CAST(o.price_delta AS CHAR), 'isDefault', o.is_default,
+    'sortOrder', o.sort_order)) FROM product_options o WHERE o.product_id = ${productId})`;
+const CART_SQL = `SELECT c.id, c.product_id, c.options, c.quantity, c.unit_price, ${PRODUCT_COLUMNS},
+  ${OPTIONS_JSON("c.product_id")} AS product_options
   FROM cart_items c JOIN products p ON p.id = c.product_id WHERE c.user_id = ? ORDER BY c.id`;
-const CART_OPTIONS_SQL = `SELECT ${OPTION_COLUMNS} FROM product_options o
-  WHERE o.product_id IN (SELECT product_id FROM cart_items WHERE user_id = ?)`;
 const LOCK_USER_SQL = "SELECT id FROM users WHERE id = ? FOR UPDATE";
 
-function toCartRows(items: Row[], options: Row[]): CartRow[] {
-  const byProduct = new Map<number, ProductOption[]>();
-  for (const row of options) {
-    const option = toOption(row);
-    const list = byProduct.get(option.productId);
-    if (list) list.push(option);
-    else byProduct.set(option.productId, [option]);
-  }
+function toOptions(productId: number, json: unknown): ProductOption[] {
+  if (json == null) return [];
+  const list = (typeof json === "string" ? JSON.parse(json) : json) as Record<string, unknown>[];
+  return list.map((o) => ({
+    id: o.id as number,
+    productId,
+    kind: o.kind as OptionKind,
+    label: o.label as string,
+    value: o.value as string,
+    priceDelta: decimal(o.priceDelta),
+    isDefault: Boolean(o.isDefault),
+    sortOrder: o.sortOrder as number,
+  }));
+}
+
+function toCartRows(items: Row[]): CartRow[] {
   return items.map((row) => ({
     id: row.id as number,
     productId: row.product_id as number,
@@ -146,37 +144,24 @@ function toCartRows(items: Row[], options: Row[]): CartRow[] {
     quantity: row.quantity as number,
     unitPrice: decimal(row.unit_price),
     product: toProduct(row),
-    productOptions: byProduct.get(row.product_id as number) ?? [],
+    productOptions: toOptions(row.product_id as number, row.product_options),
   }));
 }
 
-/** Settles every pipelined statement before answering, so no rejection is left unhandled. */
-async function all<T extends readonly unknown[]>(pending: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
-  const settled = await Promise.allSettled(pending);
-  const failed = settled.find((s) => s.status === "rejected");
-  if (failed) throw (failed as PromiseRejectedResult).reason;
-  return settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as unknown as T;
-}
-
 /**
- * Runs `work` in a transaction on one connection; `work` decides by its return whether to commit. Any throw
- * rolls back. The connection goes back to the pool either way.
+ * Runs `work` on one connection inside a transaction that `work` opens itself (its first batch starts with
+ * START TRANSACTION, saving a round trip) and commits itself (its last batch ends with COMMIT, or `commit`
+ * is sent after it). Any throw rolls back. The connection goes back to the pool either way.
  */
-async function inTransaction<T>(
+async function transaction<T>(
   pool: mariadb.Pool,
   work: (conn: mariadb.PoolConnection) => Promise<T>,
 ): Promise<T> {
   const conn = await pool.getConnection();
-  // Sent ahead of the work's statements on the same connection (pipelined), awaited after them.
-  const begun = conn.beginTransaction();
-  begun.catch(() => undefined);
   try {
-    const result = await work(conn);
-    await begun;
-    await conn.commit();
-    return result;
+    return await work(conn);
   } catch (err) {
-    await conn.rollback().catch(() => undefined);
+    await conn.query("ROLLBACK").catch(() => undefined);
     throw err;
   } finally {
     await conn.release();
@@ -189,26 +174,17 @@ export class OrderingRepository {
   /** A product by pid with its options (one statement), or null. */
   async productWithOptions(pid: string): Promise<{ product: Product; options: ProductOption[] } | null> {
     const rows: Row[] = await this.pool.query(
-      `SELECT ${PRODUCT_COLUMNS}, ${OPTION_COLUMNS} FROM products p
-        LEFT JOIN product_options o ON o.product_id = p.id WHERE p.pid = ?`,
+      `SELECT ${PRODUCT_COLUMNS}, ${OPTIONS_JSON("p.id")} AS product_options FROM products p WHERE p.pid = ?`,
       [pid],
     );
     if (rows.length === 0) return null;
-    return { product: toProduct(rows[0]), options: rows.filter((r) => r.id !== null).map(toOption) };
+    const product = toProduct(rows[0]);
+    return { product, options: toOptions(product.id, rows[0].product_options) };
   }
 
-  /** The user's cart items, with products and options (two pipelined statements). */
+  /** The user's cart items, with products and options (one statement). */
   async cart(userId: number): Promise<CartRow[]> {
-    const conn = await this.pool.getConnection();
-    try {
-      const [items, options] = await all<[Row[], Row[]]>([
-        conn.query(CART_SQL, [userId]),
-        conn.query(CART_OPTIONS_SQL, [userId]),
-      ]);
-      return toCartRows(items, options);
-    } finally {
-      await conn.release();
-    }
+    return toCartRows(await this.pool.query(CART_SQL, [userId]));
   }
 
   /**
@@ -220,29 +196,28 @@ export class OrderingRepository {
     item: { productId: number; options: string; quantity: number; unitPrice: Prisma.Decimal },
     accept: (cart: CartRow[]) => void,
   ): Promise<CartRow[]> {
-    return inTransaction(this.pool, async (conn) => {
-      const [, , rows, options] = await all<[unknown, unknown, Row[], Row[]]>([
-        conn.query(LOCK_USER_SQL, [userId]),
-        conn.query(
-          `INSERT INTO cart_items (user_id, product_id, options, quantity, unit_price, created_at, updated_at)
-            VALUES (?, ?, ?, ?, ?, NOW(3), NOW(3))
-            ON DUPLICATE KEY UPDATE quantity = quantity + VALUES(quantity), unit_price = VALUES(unit_price),
-              updated_at = VALUES(updated_at)`,
-          [userId, item.productId, item.options, item.quantity, item.unitPrice.toFixed(2)],
-        ),
-        conn.query(CART_SQL, [userId]),
-        conn.query(CART_OPTIONS_SQL, [userId]),
-      ]);
-      const cart = toCartRows(rows, options);
+    return transaction(this.pool, async (conn) => {
+      const results = (await conn.query(
+        `START TRANSACTION; ${LOCK_USER_SQL};
+         INSERT INTO cart_items (user_id, product_id, options, quantity, unit_price, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, NOW(3), NOW(3))
+           ON DUPLICATE KEY UPDATE quantity = quantity + VALUES(quantity), unit_price = VALUES(unit_price),
+             updated_at = VALUES(updated_at);
+         ${CART_SQL}`,
+        [userId, userId, item.productId, item.options, item.quantity, item.unitPrice.toFixed(2), userId],
+      )) as unknown[];
+      const cart = toCartRows(results[3] as Row[]);
       accept(cart);
+      await conn.query("COMMIT");
       return cart;
     });
   }
 
   /**
    * Checkout under the user's cart lock: reads the key's earlier use and the cart, lets `decide` price it,
-   * then writes the order, its items and the key, and empties the cart, all in one transaction. `decide`
-   * returns either an earlier order id (a replay: nothing is written) or the order to create.
+   * then writes the order, its items and the key, and empties the cart, all in one transaction (two batches
+   * of statements). `decide` returns either an earlier order id (a replay: nothing is written) or the order
+   * to create.
    */
   checkout(
     userId: number,
@@ -253,17 +228,14 @@ export class OrderingRepository {
     ) => { replayOf: number } | { create: NewOrder; replacesExpiredKey: boolean },
     orderNumber: () => string,
   ): Promise<{ order: OrderWithItems; replayed: boolean }> {
-    return inTransaction(this.pool, async (conn) => {
-      const [, keys, rows, options] = await all<[unknown, Row[], Row[], Row[]]>([
-        conn.query(LOCK_USER_SQL, [userId]),
-        conn.query(
-          `SELECT k.order_id, k.request_hash, k.expires_at, o.note FROM idempotency_keys k
-            JOIN orders o ON o.id = k.order_id WHERE k.user_id = ? AND k.idempotency_key = ?`,
-          [userId, idempotencyKey],
-        ),
-        conn.query(CART_SQL, [userId]),
-        conn.query(CART_OPTIONS_SQL, [userId]),
-      ]);
+    return transaction(this.pool, async (conn) => {
+      const [, , keys, rows] = (await conn.query(
+        `START TRANSACTION; ${LOCK_USER_SQL};
+         SELECT k.order_id, k.request_hash, k.expires_at, o.note FROM idempotency_keys k
+           JOIN orders o ON o.id = k.order_id WHERE k.user_id = ? AND k.idempotency_key = ?;
+         ${CART_SQL}`,
+        [userId, userId, idempotencyKey, userId],
+      )) as [unknown, unknown, Row[], Row[]];
       const earlier: IdempotencyRow | null = keys[0]
         ? {
             orderId: keys[0].order_id as number,
@@ -272,37 +244,14 @@ export class OrderingRepository {
             note: keys[0].note as string,
           }
         : null;
-      const decision = decide(earlier, toCartRows(rows, options));
+      const decision = decide(earlier, toCartRows(rows));
       if ("replayOf" in decision) {
-        return { order: (await this.orderById(decision.replayOf, conn))!, replayed: true };
+        const order = (await this.orderById(decision.replayOf, conn))!;
+        await conn.query("COMMIT");
+        return { order, replayed: true };
       }
       const order = decision.create;
-      let orderId: number;
-      // The order number is random: a collision (a unique violation) just draws another one.
-      for (let attempt = 0; ; attempt++) {
-        try {
-          const result = await conn.query(
-            `INSERT INTO orders (order_no, user_id, status, total, note, idempotency_key, created_at, updated_at)
-              VALUES (?, ?, 'PLACED', ?, ?, ?, ?, ?)`,
-            [
-              order.orderNo,
-              userId,
-              order.total.toFixed(2),
-              order.note,
-              idempotencyKey,
-              order.createdAt,
-              order.createdAt,
-            ],
-          );
-          orderId = Number(result.insertId);
-          break;
-        } catch (err) {
-          if ((err as { errno?: number }).errno !== 1062 || attempt >= 3) throw err;
-          order.orderNo = orderNumber();
-        }
-      }
-      const itemRows = order.items.map((i) => [
-        orderId,
+      const items = order.items.flatMap((i) => [
         i.productId,
         i.pid,
         i.name,
@@ -313,26 +262,55 @@ export class OrderingRepository {
         i.quantity,
         i.lineTotal.toFixed(2),
       ]);
-      const [inserted] = await all<[{ insertId: number | bigint }, ...unknown[]]>([
+      const write = () =>
         conn.query(
-          `INSERT INTO order_items (order_id, product_id, pid, name, options, base_price, unit_price,
-            cart_unit_price, quantity, line_total) VALUES ${itemRows.map(() => "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").join(", ")}`,
-          itemRows.flat(),
-        ),
-        decision.replacesExpiredKey
-          ? conn.query("DELETE FROM idempotency_keys WHERE user_id = ? AND idempotency_key = ?", [
-              userId,
-              idempotencyKey,
-            ])
-          : Promise.resolve(),
-        conn.query(
-          `INSERT INTO idempotency_keys (user_id, idempotency_key, request_hash, order_id, created_at, expires_at)
-            VALUES (?, ?, ?, ?, ?, ?)`,
-          [userId, idempotencyKey, order.requestHash, orderId, order.createdAt, order.expiresAt],
-        ),
-        conn.query("DELETE FROM cart_items WHERE user_id = ?", [userId]),
-      ]);
-      const firstItemId = Number(inserted.insertId);
+          `${decision.replacesExpiredKey ? "DELETE FROM idempotency_keys WHERE user_id = ? AND idempotency_key = ?;" : ""}
+           INSERT INTO orders (order_no, user_id, status, total, note, idempotency_key, created_at, updated_at)
+             VALUES (?, ?, 'PLACED', ?, ?, ?, ?, ?);
+           SET @order_id = LAST_INSERT_ID();
+           INSERT INTO order_items (order_id, product_id, pid, name, options, base_price, unit_price,
+             cart_unit_price, quantity, line_total)
+             VALUES ${order.items.map(() => "(@order_id, ?, ?, ?, ?, ?, ?, ?, ?, ?)").join(", ")};
+           SET @first_item_id = LAST_INSERT_ID();
+           INSERT INTO idempotency_keys (user_id, idempotency_key, request_hash, order_id, created_at, expires_at)
+             VALUES (?, ?, ?, @order_id, ?, ?);
+           DELETE FROM cart_items WHERE user_id = ?;
+           SELECT @order_id AS order_id, @first_item_id AS first_item_id;
+           COMMIT`,
+          [
+            ...(decision.replacesExpiredKey ? [userId, idempotencyKey] : []),
+            order.orderNo,
+            userId,
+            order.total.toFixed(2),
+            order.note,
+            idempotencyKey,
+            order.createdAt,
+            order.createdAt,
+            ...items,
+            userId,
+            idempotencyKey,
+            order.requestHash,
+            order.createdAt,
+            order.expiresAt,
+            userId,
+          ],
+        ) as Promise<unknown[]>;
+      let results: unknown[];
+      // The order number is random: a collision (a unique violation) stops the batch before anything else
+      // was written; it runs again with another number.
+      for (let attempt = 0; ; attempt++) {
+        try {
+          results = await write();
+          break;
+        } catch (err) {
+          const e = err as { errno?: number; sqlMessage?: string };
+          if (e.errno !== 1062 || !e.sqlMessage?.includes("order_no") || attempt >= 3) throw err;
+          order.orderNo = orderNumber();
+        }
+      }
+      const ids = results.find((r): r is Row[] => Array.isArray(r) && r.length > 0 && "order_id" in r[0])![0];
+      const orderId = Number(ids.order_id);
+      const firstItemId = Number(ids.first_item_id);
       return {
         replayed: false,
         order: {
@@ -352,10 +330,10 @@ export class OrderingRepository {
   }
 
   async orderById(id: number, conn: mariadb.Connection | mariadb.Pool = this.pool) {
-    const [orders, items] = await all<[Row[], Row[]]>([
-      conn.query("SELECT * FROM orders WHERE id = ?", [id]),
-      conn.query("SELECT * FROM order_items WHERE order_id = ? ORDER BY id", [id]),
-    ]);
+    const [orders, items] = (await conn.query(
+      "SELECT * FROM orders WHERE id = ?; SELECT * FROM order_items WHERE order_id = ? ORDER BY id",
+      [id, id],
+    )) as [Row[], Row[]];
     return orders[0] ? toOrder(orders[0], items) : null;
   }
 
