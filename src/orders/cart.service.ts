@@ -146,20 +146,24 @@ export class CartService {
     const key = selectionKey(chosen);
     const price = sellable(unitPrice(product, chosen), product.name, "options");
 
-    const rows = await this.repository.addToCart(
+    const { added, cart } = await this.repository.addToCart(
       userId,
       { productId: product.id, options: key, quantity, unitPrice: price },
-      (cart) => {
-        // The collation compares choices case-insensitively, as the unique index does.
-        const item = cart.find(
-          (r) => r.productId === product.id && r.options.toLowerCase() === key.toLowerCase(),
-        );
-        if (item && item.quantity > MAX_QUANTITY) checkQuantity(item.quantity);
-        if (cart.length > MAX_CART_ITEMS) {
-          throw new InvalidInputError("pid", `a cart holds at most ${MAX_CART_ITEMS} different items`);
-        }
-      },
+      { maxQuantity: MAX_QUANTITY, maxItems: MAX_CART_ITEMS },
     );
+    if (!added) {
+      const item = cart.find(
+        (r) => r.productId === product.id && r.options.toLowerCase() === key.toLowerCase(),
+      );
+      if (item) {
+        throw new InvalidInputError(
+          "quantity",
+          `an item holds at most ${MAX_QUANTITY}: this one has ${item.quantity} already`,
+        );
+      }
+      throw new InvalidInputError("pid", `a cart holds at most ${MAX_CART_ITEMS} different items`);
+    }
+    const rows = cart;
     return priceCart(rows);
   }
 

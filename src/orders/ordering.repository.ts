@@ -188,29 +188,52 @@ export class OrderingRepository {
   }
 
   /**
-   * Adds `quantity` of a configured product under the user's cart lock (the same item adds up), then reads
-   * the cart as it is now. `accept` sees that cart and throws to refuse it: the change is then rolled back.
+   * Adds `quantity` of a configured product under the user's cart lock (the same item adds up) and reads the
+   * cart as it is now, in one batch that also commits. The limits are part of the statement: an item that
+   * would exceed `maxQuantity`, or a new item in a cart already holding `maxItems`, changes nothing, and the
+   * answer says `added: false` (the caller tells which limit from the cart). Choices compare
+   * case-insensitively, as the collation and the unique index do.
    */
-  addToCart(
+  async addToCart(
     userId: number,
     item: { productId: number; options: string; quantity: number; unitPrice: Prisma.Decimal },
-    accept: (cart: CartRow[]) => void,
-  ): Promise<CartRow[]> {
-    return transaction(this.pool, async (conn) => {
-      const results = (await conn.query(
-        `START TRANSACTION; ${LOCK_USER_SQL};
-         INSERT INTO cart_items (user_id, product_id, options, quantity, unit_price, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, NOW(3), NOW(3))
-           ON DUPLICATE KEY UPDATE quantity = quantity + VALUES(quantity), unit_price = VALUES(unit_price),
-             updated_at = VALUES(updated_at);
-         ${CART_SQL}`,
-        [userId, userId, item.productId, item.options, item.quantity, item.unitPrice.toFixed(2), userId],
-      )) as unknown[];
-      const cart = toCartRows(results[3] as Row[]);
-      accept(cart);
-      await conn.query("COMMIT");
-      return cart;
-    });
+    limits: { maxQuantity: number; maxItems: number },
+  ): Promise<{ added: boolean; cart: CartRow[] }> {
+    const fits = `quantity + VALUES(quantity) <= ${Number(limits.maxQuantity)}`;
+    // On its own connection: a failure inside the batch leaves the transaction open, to be rolled back there.
+    const results = await transaction(
+      this.pool,
+      (conn) =>
+        conn.query(
+          // READ COMMITTED: the count below is then a plain read, not shared gap locks that neighbouring users'
+          // inserts would deadlock on; the user's lock already keeps their cart still.
+          `SET TRANSACTION ISOLATION LEVEL READ COMMITTED; START TRANSACTION; ${LOCK_USER_SQL};
+       SELECT quantity FROM cart_items WHERE user_id = ? AND product_id = ? AND options = ?;
+       INSERT INTO cart_items (user_id, product_id, options, quantity, unit_price, created_at, updated_at)
+         SELECT ?, ?, ?, ?, ?, NOW(3), NOW(3) FROM DUAL
+         WHERE (SELECT COUNT(*) FROM cart_items WHERE user_id = ? AND NOT (product_id = ? AND options = ?)) < ?
+         ON DUPLICATE KEY UPDATE unit_price = IF(${fits}, VALUES(unit_price), unit_price),
+           updated_at = IF(${fits}, VALUES(updated_at), updated_at),
+           quantity = IF(${fits}, quantity + VALUES(quantity), quantity);
+       ${CART_SQL};
+       COMMIT`,
+          [
+            userId,
+            ...[userId, item.productId, item.options],
+            ...[userId, item.productId, item.options, item.quantity, item.unitPrice.toFixed(2)],
+            ...[userId, item.productId, item.options, Number(limits.maxItems)],
+            userId,
+          ],
+        ) as Promise<unknown[]>,
+    );
+    // Whether the row changed, from the quantities before and after (the driver reports found rows, not
+    // changed ones, so affectedRows cannot tell).
+    const before = ((results[3] as Row[])[0]?.quantity as number | undefined) ?? 0;
+    const cart = toCartRows(results[5] as Row[]);
+    const after = cart.find(
+      (r) => r.productId === item.productId && r.options.toLowerCase() === item.options.toLowerCase(),
+    );
+    return { added: after !== undefined && after.quantity === before + item.quantity, cart };
   }
 
   /**

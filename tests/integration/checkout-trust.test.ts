@@ -270,3 +270,35 @@ describe("idempotency keys", () => {
     expect(new Set(results.map((r) => r.data!.placeOrder.order.orderNo)).size).toBe(1);
   });
 });
+
+describe("cart limits in one statement", () => {
+  it("holds 30 items under concurrent adds, and a full cart still adds to an item it has", async () => {
+    const token = await userToken(t);
+    const user = await t.db.prisma.user.findFirstOrThrow({ orderBy: { id: "desc" } });
+    const filler = await t.db.prisma.product.findUniqueOrThrow({ where: { pid: "latte002" } });
+    await t.db.prisma.cartItem.createMany({
+      data: Array.from({ length: 27 }, (_, i) => ({
+        userId: user.id,
+        productId: filler.id,
+        options: `[{"kind":"SUGAR","value":"f${i}"}]`,
+        quantity: 1,
+        unitPrice: "28.00",
+      })),
+    });
+    const pids = await Promise.all(Array.from({ length: 6 }, () => product("3.00")));
+    const results = await Promise.all(pids.map((pid) => add(token, pid, 1)));
+    expect(results.filter((r) => !r.errors)).toHaveLength(3);
+    expect(results.flatMap((r) => r.errors ?? []).map((e) => e.extensions.field)).toEqual([
+      "pid",
+      "pid",
+      "pid",
+    ]);
+    expect(await t.db.prisma.cartItem.count({ where: { userId: user.id } })).toBe(30);
+
+    const inCart = pids.filter((_, i) => !results[i].errors);
+    const more = await add(token, inCart[0], 5);
+    expect(more.errors).toBeUndefined();
+    expect(more.data!.addToCart.items.find((i) => i.product.pid === inCart[0])!.quantity).toBe(6);
+    expect((await add(token, inCart[0], 94)).errors?.[0].extensions).toMatchObject({ field: "quantity" });
+  });
+});
