@@ -12,7 +12,7 @@
 // Rush hour (bench/rush.mjs): BENCH_RUSH_USERS (256) customers on BENCH_RUSH_CONNECTIONS (32) connections add
 // two items with options and check out; addToCart alone is measured too. BENCH_BASELINE_DIR=<another
 // worktree, built> runs the same scenarios against that build side by side (its own database,
-// <BENCH_DB_NAME>_base). BENCH_ONLY=rush runs only the rush-hour scenarios, BENCH_ONLY=counts only their per-operation counts.
+// <BENCH_DB_NAME>_base), in BENCH_RUSH_ROUNDS (3) rounds alternating between the two. BENCH_ONLY=rush runs only the rush-hour scenarios, BENCH_ONLY=counts only their per-operation counts.
 import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
@@ -22,7 +22,7 @@ import autocannon from "autocannon";
 import * as mariadb from "mariadb";
 import { ensureBuild } from "../scripts/ensure-build.mjs";
 import { renderChart } from "./chart.mjs";
-import { countPerOperation, rushHour } from "./rush.mjs";
+import { countPerOperation, prepareRush } from "./rush.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const resultsDir = `${root}bench/results/`;
@@ -32,6 +32,7 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const DB_NAME = process.env.BENCH_DB_NAME ?? "coffee_bench";
 const RUSH_USERS = Number(process.env.BENCH_RUSH_USERS ?? 256);
 const RUSH_CONNECTIONS = Number(process.env.BENCH_RUSH_CONNECTIONS ?? 32);
+const RUSH_ROUNDS = Number(process.env.BENCH_RUSH_ROUNDS ?? 3);
 const BASELINE_DIR = process.env.BENCH_BASELINE_DIR;
 const ONLY = process.env.BENCH_ONLY;
 const STAMP = Date.now();
@@ -164,14 +165,18 @@ async function rush(sql) {
     console.log(`rush [${v.label}] per operation ${JSON.stringify(results[v.label].perOperation)}`);
   }
   // BENCH_ONLY=counts: the per-operation counts alone (a quick check while changing the code).
-  for (const v of ONLY === "counts" ? [] : variants) {
+  if (ONLY === "counts") return results;
+
+  // Throughput: both servers up, measured in rounds that alternate between them (the machine is shared and
+  // its load drifts); the median round is reported, every round is kept.
+  for (const v of variants) {
     const profile =
       process.env.BENCH_PROFILE && v.label === "this"
         ? ["--cpu-prof", `--cpu-prof-dir=${resultsDir}`, "--cpu-prof-name=rush-this.cpuprofile"]
         : [];
-    const server = await v.start({}, profile);
-    const measured = await rushHour({
-      server,
+    v.server = await v.start({}, profile);
+    v.rush = await prepareRush({
+      server: v.server,
       sql,
       database: v.database,
       label: v.label,
@@ -180,29 +185,65 @@ async function rush(sql) {
       duration: DURATION,
       warmup: WARMUP,
     });
-    measured.serverRssMiB = server.rssMiB();
-    await server.stop();
-    Object.assign(results[v.label], measured);
-    const c = measured.checkoutCycle;
-    const a = measured.addToCart;
-    console.log(
-      `rush [${v.label}] addToCart ${a.ops.addToCart?.perSecond}/s p50 ${a.ops.addToCart?.p50Ms} ms p99 ${a.ops.addToCart?.p99Ms} ms errors ${a.ops.addToCart?.errors}; ` +
-        `cpu ${a.serverCpuMsPerRequest} ms/req; cycle: ${c.ordersPerSecond} orders/s, ${c.requestsPerSecond} req/s ` +
-        `p50 ${c.p50Ms} ms p99 ${c.p99Ms} ms cpu ${c.serverCpuMsPerCycle} ms/cycle; ` +
-        `verification ${JSON.stringify(measured.verification)}`,
-    );
+    Object.assign(results[v.label], { users: v.rush.users, rounds: [] });
   }
-  if (results.base && ONLY !== "counts") {
+  for (let round = 0; round < RUSH_ROUNDS; round++) {
+    for (const v of round % 2 === 0 ? variants : [...variants].reverse()) {
+      const addToCart = await v.rush.addToCart();
+      const checkoutCycle = await v.rush.checkoutCycle();
+      results[v.label].rounds.push({ addToCart, checkoutCycle });
+      const a = addToCart.ops.addToCart;
+      const c = checkoutCycle;
+      console.log(
+        `rush [${v.label}] round ${round + 1}: addToCart ${a?.perSecond}/s p50 ${a?.p50Ms} ms p99 ${a?.p99Ms} ms ` +
+          `errors ${a?.errors} cpu ${addToCart.serverCpuMsPerRequest} ms/req; cycle ${c.ordersPerSecond} orders/s ` +
+          `${c.requestsPerSecond} req/s p50 ${c.p50Ms} ms p99 ${c.p99Ms} ms cpu ${c.serverCpuMsPerCycle} ms/cycle; ` +
+          `verification ${JSON.stringify(c.verification)}`,
+      );
+    }
+  }
+  const median = (values) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)];
+  for (const v of variants) {
+    v.memory = v.server.rssMiB();
+    await v.server.stop();
+    const rounds = results[v.label].rounds;
+    results[v.label].median = {
+      addToCartPerSecond: median(rounds.map((r) => r.addToCart.ops.addToCart?.perSecond ?? 0)),
+      addToCartCpuMs: median(rounds.map((r) => r.addToCart.serverCpuMsPerRequest)),
+      ordersPerSecond: median(rounds.map((r) => r.checkoutCycle.ordersPerSecond)),
+      cycleCpuMs: median(rounds.map((r) => r.checkoutCycle.serverCpuMsPerCycle)),
+      errors: rounds.reduce(
+        (n, r) =>
+          n +
+          r.addToCart.transportErrors +
+          r.checkoutCycle.transportErrors +
+          Object.values(r.addToCart.ops).reduce((m, o) => m + o.errors, 0) +
+          Object.values(r.checkoutCycle.ops).reduce((m, o) => m + o.errors, 0),
+        0,
+      ),
+      mismatches: rounds.reduce(
+        (n, r) =>
+          n +
+          r.checkoutCycle.verification.answeredButMissing +
+          r.checkoutCycle.verification.phantomOrders +
+          r.checkoutCycle.verification.duplicateAnswers +
+          r.checkoutCycle.verification.duplicateKeys +
+          r.checkoutCycle.verification.totalMismatches,
+        0,
+      ),
+    };
+    results[v.label].serverRssMiB = v.memory;
+    console.log(`rush [${v.label}] median ${JSON.stringify(results[v.label].median)}`);
+  }
+  if (results.base) {
     const ratio = (a, b) => (b ? Math.round((a / b) * 100) / 100 : null);
+    const [t, b] = [results.this.median, results.base.median];
     results.ratios = {
-      addToCart: ratio(
-        results.this.addToCart.ops.addToCart.perSecond,
-        results.base.addToCart.ops.addToCart.perSecond,
-      ),
-      checkoutCycle: ratio(
-        results.this.checkoutCycle.ordersPerSecond,
-        results.base.checkoutCycle.ordersPerSecond,
-      ),
+      addToCart: ratio(t.addToCartPerSecond, b.addToCartPerSecond),
+      checkoutCycle: ratio(t.ordersPerSecond, b.ordersPerSecond),
+      // Server CPU per operation, base / this: what each request costs, less sensitive to a busy machine.
+      addToCartCpu: ratio(b.addToCartCpuMs, t.addToCartCpuMs),
+      checkoutCycleCpu: ratio(b.cycleCpuMs, t.cycleCpuMs),
     };
     console.log(`rush ratios (this / base): ${JSON.stringify(results.ratios)}`);
   }
@@ -237,6 +278,7 @@ async function main() {
         warmupSeconds: WARMUP,
         connections: RUSH_CONNECTIONS,
         users: RUSH_USERS,
+        rounds: RUSH_ROUNDS,
       },
       rush: await rush(sql),
     };

@@ -5,8 +5,8 @@
 //   1. counts SQL statements and Redis commands per operation: a second instance of the same build whose MySQL
 //      connections go through a counting proxy (bench/sql-counter.mjs) and whose Redis is a private
 //      redis-server, driven one request at a time;
-//   2. measures `addToCart` alone and the add-add-placeOrder cycle with autocannon (every connection drives its
-//      own users, so no two requests of one user ever overlap);
+//   2. measures `addToCart` alone and the add-add-placeOrder cycle with autocannon (no two requests of one
+//      user ever overlap), in rounds alternating with the other server so both see the same machine;
 //   3. verifies in MySQL that orders == successful placeOrder answers, no order is duplicated, and every
 //      order's total is the sum of its items (and each line is unit price x quantity).
 import { spawn } from "node:child_process";
@@ -338,49 +338,58 @@ export async function countPerOperation({ start, freePort, label, iterations = 4
   }
 }
 
-/** Throughput and correctness of one server: addToCart alone, then the checkout cycle. */
-export async function rushHour({ server, sql, database, label, users, connections, duration, warmup }) {
+/**
+ * One server ready for the rush: its users registered. `addToCart()` and `checkoutCycle()` each warm up, then
+ * measure; the cycle is verified in MySQL afterwards. Called in rounds, alternating servers, by bench/run.mjs.
+ */
+export async function prepareRush({ server, sql, database, label, users, connections, duration, warmup }) {
   const tokens = await registerUsers(server.url, label, users);
   const place = await placeShape(server.url);
   const clearCarts = () => sql.query(`DELETE FROM \`${database}\`.cart_items`);
+  const settle = () => new Promise((r) => setTimeout(r, 1000));
 
   const measured = async (steps) => {
     const [cpu0, sys0] = [cpuMs(server.pid), cpuMs(server.pid, "system")];
     const result = await drive(server.url, tokens, { connections, duration, steps, place });
-    const ok = Object.values(result.ops).reduce((s, o) => s + o.ok + o.errors, 0);
-    result.serverCpuMsPerRequest = Math.round(((cpuMs(server.pid) - cpu0) / ok) * 100) / 100;
-    result.serverSystemCpuMsPerRequest = Math.round(((cpuMs(server.pid, "system") - sys0) / ok) * 100) / 100;
+    const done = Object.values(result.ops).reduce((s, o) => s + o.ok + o.errors, 0);
+    result.serverCpuMsPerRequest = Math.round(((cpuMs(server.pid) - cpu0) / done) * 100) / 100;
+    result.serverSystemCpuMsPerRequest =
+      Math.round(((cpuMs(server.pid, "system") - sys0) / done) * 100) / 100;
     return result;
   };
 
-  await clearCarts();
-  await drive(server.url, tokens, { connections, duration: warmup, steps: addOnly, place });
-  const add = await measured(addOnly);
-  await clearCarts();
-
-  const steps = cycle(place, label);
-  await drive(server.url, tokens, { connections, duration: warmup, steps, place });
-  // Checkouts of the warm-up still in flight land before the measured orders are counted.
-  await new Promise((r) => setTimeout(r, 1000));
-  await clearCarts();
-  const since = await maxOrderId(sql, database);
-  const rush = await measured(steps);
-  const verification = await verify(sql, database, since, rush.placed, rush.sentKeys);
-  // Carts left mid-cycle when the measurement stopped: the next run starts clean.
-  await clearCarts();
-  const placedCount = rush.placed.length;
-  for (const r of [add, rush]) {
-    delete r.placed;
-    delete r.sentKeys;
-  }
   return {
     users: tokens.length,
-    addToCart: add,
-    checkoutCycle: {
-      ...rush,
-      ordersPerSecond: Math.round((placedCount / duration) * 10) / 10,
-      serverCpuMsPerCycle: Math.round(rush.serverCpuMsPerRequest * 3 * 100) / 100,
+    async addToCart() {
+      await clearCarts();
+      await drive(server.url, tokens, { connections, duration: warmup, steps: addOnly, place });
+      const add = await measured(addOnly);
+      await settle();
+      await clearCarts();
+      delete add.placed;
+      delete add.sentKeys;
+      return add;
     },
-    verification,
+    async checkoutCycle() {
+      const steps = cycle(place, label);
+      await drive(server.url, tokens, { connections, duration: warmup, steps, place });
+      // Checkouts of the warm-up still in flight land before the measured orders are counted.
+      await settle();
+      await clearCarts();
+      const since = await maxOrderId(sql, database);
+      const rush = await measured(steps);
+      const verification = await verify(sql, database, since, rush.placed, rush.sentKeys);
+      // Carts left mid-cycle when the measurement stopped: the next run starts clean.
+      await clearCarts();
+      const placed = rush.placed.length;
+      delete rush.placed;
+      delete rush.sentKeys;
+      return {
+        ...rush,
+        ordersPerSecond: Math.round((placed / duration) * 10) / 10,
+        serverCpuMsPerCycle: Math.round(rush.serverCpuMsPerRequest * 3 * 100) / 100,
+        verification,
+      };
+    },
   };
 }
