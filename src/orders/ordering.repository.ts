@@ -2,10 +2,11 @@
  * The SQL of the rush-hour path (add to cart, read a cart, check out), sent on the MariaDB pool under Prisma.
  *
  * Why not Prisma here: a Prisma query costs ~0.5-0.9 ms of CPU on our cores and the raw driver ~0.1 ms; this
- * path made 9-16 Prisma queries per request and was CPU-bound at ~10 ms per addToCart (bench/, issue 14).
- * The statements of one step go as one batch (the pool allows multiple statements; every value is a
- * placeholder), so a step costs one command and one round trip: addToCart is 3, checkout 2. Everything else
- * on orders stays on Prisma.
+ * path sent 13 SQL statements per request through Prisma (11 of them prepared, each with its own PREPARE and
+ * CLOSE) and was CPU-bound at ~10 ms per addToCart (bench/, issue 14). The statements of one step go as one
+ * batch (the pool allows multiple statements; every value is a placeholder), so a step costs one command and
+ * one round trip: addToCart is 2 (the product, then the change), checkout 2. Everything else on orders stays
+ * on Prisma. docs/ordering.md has the figures.
  */
 import type * as mariadb from "mariadb";
 import { Prisma } from "../generated/prisma/client.js";
@@ -150,8 +151,9 @@ function toCartRows(items: Row[]): CartRow[] {
 
 /**
  * Runs `work` on one connection inside a transaction that `work` opens itself (its first batch starts with
- * START TRANSACTION, saving a round trip) and commits itself (its last batch ends with COMMIT, or `commit`
- * is sent after it). Any throw rolls back. The connection goes back to the pool either way.
+ * START TRANSACTION, saving a round trip) and commits itself (its last batch ends with COMMIT). Any throw
+ * rolls back: a batch that fails halfway leaves its transaction open on this connection. The connection goes
+ * back to the pool either way.
  */
 async function transaction<T>(
   pool: mariadb.Pool,
