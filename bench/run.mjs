@@ -76,12 +76,12 @@ const baseEnv = {
   RATE_LIMIT_LOGIN_PER_USERNAME: "10000000",
 };
 
-async function startProcess(script, env, args = [], cwd = root) {
+async function startProcess(script, env, args = [], cwd = root, { discardStdout = false } = {}) {
   const port = await freePort();
   const child = spawn(process.execPath, [...args, script], {
     cwd,
     env: { ...baseEnv, ...env, PORT: String(port) },
-    stdio: ["ignore", "inherit", "inherit"],
+    stdio: ["ignore", discardStdout ? "ignore" : "inherit", "inherit"],
   });
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 200; i++) {
@@ -152,9 +152,10 @@ async function rush(sql) {
   if (BASELINE_DIR) variants.unshift({ label: "base", dir: BASELINE_DIR, database: `${DB_NAME}_base` });
   const results = {};
   for (const v of variants) {
-    const env = { DB_NAME: v.database, REDIS_KEY_PREFIX: `bench:${STAMP}:${v.label}:` };
+    // Production defaults, logging on (a line per request at info, written to a discarded stdout).
+    const env = { DB_NAME: v.database, REDIS_KEY_PREFIX: `bench:${STAMP}:${v.label}:`, LOG_LEVEL: "info" };
     const start = (extra = {}, args = []) =>
-      startProcess(`${v.dir}/dist/main.js`, { ...env, ...extra }, args, v.dir);
+      startProcess(`${v.dir}/dist/main.js`, { ...env, ...extra }, args, v.dir, { discardStdout: true });
     // Migrates and seeds the variant's database before anything else uses it.
     await (await start()).stop();
     results[v.label] = {
