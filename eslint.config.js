@@ -10,6 +10,15 @@ export default tseslint.config(
     languageOptions: { globals: globals.node },
     rules: {
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+      // The pool accepts multiple statements per query (src/db/database.ts): SQL is never built from input.
+      "no-restricted-properties": [
+        "error",
+        { property: "$queryRawUnsafe", message: "Bind values: use $queryRaw`...` (multi-statement pool)." },
+        {
+          property: "$executeRawUnsafe",
+          message: "Bind values: use $executeRaw`...` (multi-statement pool).",
+        },
+      ],
     },
   },
 );

@@ -10,7 +10,13 @@
 //
 // Only ratios measured in one run mean anything on a 2-core machine shared by server, MySQL, Redis and the
 // load generator. Options: BENCH_DURATION (s, default 10), BENCH_WARMUP (s, 3), BENCH_CONNECTIONS (50),
-// BENCH_PROFILE=1 (writes a --cpu-prof profile of the warm-menu server to bench/results/).
+// BENCH_PROFILE=1 (writes a --cpu-prof profile of the warm-menu server, and of the rush-hour server, to
+// bench/results/).
+//
+// Rush hour (bench/rush.mjs): BENCH_RUSH_USERS (256) customers on BENCH_RUSH_CONNECTIONS (32) connections add
+// two items with options and check out; addToCart alone is measured too. BENCH_BASELINE_DIR=<another
+// worktree, built> runs the same scenarios against that build side by side (its own database,
+// <BENCH_DB_NAME>_base), in BENCH_RUSH_ROUNDS (3) rounds alternating between the two. BENCH_ONLY=rush runs only the rush-hour scenarios, BENCH_ONLY=counts only their per-operation counts.
 import { spawn } from "node:child_process";
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
@@ -20,6 +26,7 @@ import autocannon from "autocannon";
 import * as mariadb from "mariadb";
 import { ensureBuild } from "../scripts/ensure-build.mjs";
 import { renderChart } from "./chart.mjs";
+import { countPerOperation, prepareRush } from "./rush.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const resultsDir = `${root}bench/results/`;
@@ -27,6 +34,12 @@ const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const DB_NAME = process.env.BENCH_DB_NAME ?? "coffee_bench";
+const RUSH_USERS = Number(process.env.BENCH_RUSH_USERS ?? 256);
+const RUSH_CONNECTIONS = Number(process.env.BENCH_RUSH_CONNECTIONS ?? 32);
+const RUSH_ROUNDS = Number(process.env.BENCH_RUSH_ROUNDS ?? 3);
+const BASELINE_DIR = process.env.BENCH_BASELINE_DIR;
+const ONLY = process.env.BENCH_ONLY;
+const STAMP = Date.now();
 
 const MENU =
   "{ categories { type name products { pid name price options { kind label choices { value priceDelta isDefault } } } } }";
@@ -76,20 +89,21 @@ const baseEnv = {
   HOST: "127.0.0.1",
   DB_NAME,
   DATABASE_URL: "",
-  REDIS_KEY_PREFIX: `bench:${Date.now()}:`,
+  REDIS_KEY_PREFIX: `bench:${STAMP}:`,
   // One client from one address: the per-IP limits would measure the limiter, not the service.
   RATE_LIMIT_REQUESTS_PER_IP: "10000000",
+  RATE_LIMIT_REGISTER_PER_IP: "10000000",
   RATE_LIMIT_LOGIN_PER_IP: "10000000",
   RATE_LIMIT_LOGIN_PER_USERNAME: "10000000",
 };
 
-async function startProcess(script, env, args = []) {
+async function startProcess(script, env, args = [], cwd = root) {
   const port = await freePort();
   // The server's log goes to a file, as in a deployment (and not into the bench's own output).
   const logFile = `${os.tmpdir()}/coffee-bench-${port}.log`;
   const logFd = openSync(logFile, "w");
   const child = spawn(process.execPath, [...args, script], {
-    cwd: root,
+    cwd,
     env: { ...baseEnv, ...env, PORT: String(port) },
     stdio: ["ignore", logFd, "inherit"],
   });
@@ -165,6 +179,124 @@ async function measure(name, server, request, sql, { connections = CONNECTIONS, 
   return row;
 }
 
+/**
+ * The rush-hour scenarios for this build and, when BENCH_BASELINE_DIR is set, for that build: per-operation
+ * counts first, then throughput, baseline and this build alternating so that both see the same machine.
+ */
+async function rush(sql) {
+  const variants = [{ label: "this", dir: root, database: DB_NAME }];
+  if (BASELINE_DIR) variants.unshift({ label: "base", dir: BASELINE_DIR, database: `${DB_NAME}_base` });
+  const results = {};
+  for (const v of variants) {
+    // Production defaults, logging on (a line per request at info, written to a log file).
+    const env = { DB_NAME: v.database, REDIS_KEY_PREFIX: `bench:${STAMP}:${v.label}:`, LOG_LEVEL: "info" };
+    const start = (extra = {}, args = []) =>
+      startProcess(`${v.dir}/dist/main.js`, { ...env, ...extra }, args, v.dir);
+    // Migrates and seeds the variant's database before anything else uses it.
+    await (await start()).stop();
+    results[v.label] = {
+      build: v.dir,
+      perOperation: await countPerOperation({ start, freePort, label: v.label }),
+    };
+    v.start = start;
+    console.log(`rush [${v.label}] per operation ${JSON.stringify(results[v.label].perOperation)}`);
+  }
+  // BENCH_ONLY=counts: the per-operation counts alone (a quick check while changing the code).
+  if (ONLY === "counts") return results;
+
+  // Throughput: both servers up, measured in rounds that alternate between them (the machine is shared and
+  // its load drifts); the median round is reported, every round is kept.
+  for (const v of variants) {
+    const profile =
+      process.env.BENCH_PROFILE && v.label === "this"
+        ? ["--cpu-prof", `--cpu-prof-dir=${resultsDir}`, "--cpu-prof-name=rush-this.cpuprofile"]
+        : [];
+    v.server = await v.start({}, profile);
+    v.rush = await prepareRush({
+      server: v.server,
+      sql,
+      database: v.database,
+      label: v.label,
+      users: RUSH_USERS,
+      connections: RUSH_CONNECTIONS,
+      duration: DURATION,
+      warmup: WARMUP,
+    });
+    Object.assign(results[v.label], { users: v.rush.users, rounds: [] });
+  }
+  for (let round = 0; round < RUSH_ROUNDS; round++) {
+    for (const v of round % 2 === 0 ? variants : [...variants].reverse()) {
+      const addToCart = await v.rush.addToCart();
+      const checkoutCycle = await v.rush.checkoutCycle();
+      results[v.label].rounds.push({ addToCart, checkoutCycle });
+      const a = addToCart.ops.addToCart;
+      const c = checkoutCycle;
+      console.log(
+        `rush [${v.label}] round ${round + 1}: addToCart ${a?.perSecond}/s p50 ${a?.p50Ms} ms p99 ${a?.p99Ms} ms ` +
+          `errors ${a?.errors} cpu ${addToCart.serverCpuMsPerRequest} ms/req; cycle ${c.ordersPerSecond} orders/s ` +
+          `${c.requestsPerSecond} req/s p50 ${c.p50Ms} ms p99 ${c.p99Ms} ms cpu ${c.serverCpuMsPerCycle} ms/cycle; ` +
+          `verification ${JSON.stringify(c.verification)}`,
+      );
+    }
+  }
+  const median = (values) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)];
+  for (const v of variants) {
+    v.memory = v.server.rssMiB();
+    await v.server.stop();
+    const rounds = results[v.label].rounds;
+    results[v.label].median = {
+      addToCartPerSecond: median(rounds.map((r) => r.addToCart.ops.addToCart?.perSecond ?? 0)),
+      addToCartCpuMs: median(rounds.map((r) => r.addToCart.serverCpuMsPerRequest)),
+      ordersPerSecond: median(rounds.map((r) => r.checkoutCycle.ordersPerSecond)),
+      cycleCpuMs: median(rounds.map((r) => r.checkoutCycle.serverCpuMsPerCycle)),
+      errors: rounds.reduce(
+        (n, r) =>
+          n +
+          r.addToCart.transportErrors +
+          r.checkoutCycle.transportErrors +
+          Object.values(r.addToCart.ops).reduce((m, o) => m + o.errors, 0) +
+          Object.values(r.checkoutCycle.ops).reduce((m, o) => m + o.errors, 0),
+        0,
+      ),
+      mismatches: rounds.reduce(
+        (n, r) =>
+          n +
+          r.checkoutCycle.verification.answeredButMissing +
+          r.checkoutCycle.verification.phantomOrders +
+          r.checkoutCycle.verification.duplicateAnswers +
+          r.checkoutCycle.verification.duplicateKeys +
+          r.checkoutCycle.verification.totalMismatches,
+        0,
+      ),
+    };
+    results[v.label].serverRssMiB = v.memory;
+    console.log(`rush [${v.label}] median ${JSON.stringify(results[v.label].median)}`);
+  }
+  if (results.base) {
+    const ratio = (a, b) => (b ? Math.round((a / b) * 100) / 100 : null);
+    const [t, b] = [results.this.median, results.base.median];
+    results.ratios = {
+      addToCart: ratio(t.addToCartPerSecond, b.addToCartPerSecond),
+      checkoutCycle: ratio(t.ordersPerSecond, b.ordersPerSecond),
+      // Server CPU per operation, base / this: what each request costs, less sensitive to a busy machine.
+      addToCartCpu: ratio(b.addToCartCpuMs, t.addToCartCpuMs),
+      checkoutCycleCpu: ratio(b.cycleCpuMs, t.cycleCpuMs),
+    };
+    console.log(`rush ratios (this / base): ${JSON.stringify(results.ratios)}`);
+  }
+  return results;
+}
+
+function machine() {
+  return {
+    cpu: os.cpus()[0]?.model ?? "unknown",
+    cores: os.cpus().length,
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    note: "server, MariaDB, Redis and the load generator share the machine",
+  };
+}
+
 async function main() {
   ensureBuild();
   mkdirSync(resultsDir, { recursive: true });
@@ -174,6 +306,26 @@ async function main() {
     password: "",
     timezone: "Z",
   });
+  if (ONLY === "rush" || ONLY === "counts") {
+    const result = {
+      date: new Date().toISOString(),
+      machine: machine(),
+      settings: {
+        durationSeconds: DURATION,
+        warmupSeconds: WARMUP,
+        connections: RUSH_CONNECTIONS,
+        users: RUSH_USERS,
+        rounds: RUSH_ROUNDS,
+      },
+      rush: await rush(sql),
+    };
+    await sql.end();
+    const stamp = result.date.replace(/[:.]/g, "-");
+    writeFileSync(`${resultsDir}rush-${stamp}.json`, `${JSON.stringify(result, null, 2)}\n`);
+    writeFileSync(`${resultsDir}rush-latest.json`, `${JSON.stringify(result, null, 2)}\n`);
+    console.log(`\nwrote bench/results/rush-${stamp}.json and rush-latest.json`);
+    return;
+  }
   const rows = [];
 
   // Full caching (the production default): migrates and seeds the bench database on first start.
@@ -211,7 +363,7 @@ async function main() {
     await fetch(
       `${cached.url}/graphql`,
       gqlRequest(
-        `mutation { placeOrder(input: { idempotencyKey: "bench-order-${Date.now()}-${i}" }) { orderNo } }`,
+        `mutation { placeOrder(input: { idempotencyKey: "bench-order-${Date.now()}-${i}" }) { order { orderNo } } }`,
         auth,
       ),
     );
@@ -302,6 +454,8 @@ async function main() {
   );
   await uncached.stop();
 
+  const rushResults = await rush(sql);
+
   const ceiling = await startProcess("bench/ceiling.mjs", { CEILING_BODY_FILE: bodyFile });
   const ceilingRow = await measure("ceiling: bare Fastify, same bytes", ceiling, gqlRequest(MENU), sql);
   await ceiling.stop();
@@ -317,13 +471,7 @@ async function main() {
   }
   const result = {
     date: new Date().toISOString(),
-    machine: {
-      cpu: os.cpus()[0]?.model ?? "unknown",
-      cores: os.cpus().length,
-      memoryGiB: Math.round(os.totalmem() / 2 ** 30),
-      node: process.version,
-      note: "server, MariaDB, Redis and the load generator share the machine",
-    },
+    machine: machine(),
     settings: { durationSeconds: DURATION, warmupSeconds: WARMUP, connections: CONNECTIONS },
     targets: {
       warmAtLeastRatio: 0.6,
@@ -332,6 +480,7 @@ async function main() {
       coldMenuSql: rows.find((r) => r.name.startsWith("GraphQL menu, all caches off")).sqlPerRequest,
     },
     scenarios: rows,
+    rush: rushResults,
   };
   const stamp = result.date.replace(/[:.]/g, "-");
   writeFileSync(`${resultsDir}${stamp}.json`, `${JSON.stringify(result, null, 2)}\n`);

@@ -42,3 +42,8 @@ export class InvalidInputError extends DomainError {
     super(message);
   }
 }
+
+/** An idempotency key already used (and not yet expired) for a different request of the same user. */
+export class IdempotencyKeyReusedError extends DomainError {
+  readonly code = "IDEMPOTENCY_KEY_REUSED";
+}

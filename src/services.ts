@@ -13,6 +13,7 @@ import { Revocations } from "./auth/revocations.js";
 import { UserCache } from "./cache/user-cache.js";
 import { ActivityTracker } from "./observability/activity.js";
 import { CartService } from "./orders/cart.service.js";
+import { OrderingRepository } from "./orders/ordering.repository.js";
 import { OrdersService } from "./orders/orders.service.js";
 import { AuthThrottle } from "./security/auth-throttle.js";
 import { RateLimiter } from "./security/rate-limiter.js";
@@ -46,6 +47,7 @@ export function createServices(
   const activity = new ActivityTracker(redis, breaker);
   const limiter = new RateLimiter(redis, breaker, logger);
   gaugeSources.activeUsers = () => activity.count();
+  const ordering = new OrderingRepository(db.pool);
   const cache = new TaggedCache({
     redis,
     breaker,
@@ -67,8 +69,8 @@ export function createServices(
     limiter,
     catalog: new CatalogService(db.prisma, config.publicBaseUrl, config.cache.enabled ? cache : null),
     catalogAdmin: new CatalogAdminService(db.prisma, cache),
-    carts: new CartService(db.prisma, userCache),
-    orders: new OrdersService(db.prisma, userCache),
+    carts: new CartService(db.prisma, ordering, userCache),
+    orders: new OrdersService(db.prisma, ordering, userCache, logger),
     tokens,
     passwords,
     cache,

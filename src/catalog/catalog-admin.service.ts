@@ -15,10 +15,10 @@ import { ConflictError, InvalidInputError, NotFoundError } from "../errors.js";
 import { isPrismaError } from "../db/prisma-errors.js";
 import { Prisma, type PrismaClient } from "../generated/prisma/client.js";
 import type { OptionKind } from "../generated/prisma/enums.js";
+import { checkDelta, checkOfferedCombinations, checkPrice } from "../orders/pricing.js";
 import type { Category, Product, Promotion } from "./catalog.service.js";
 
 const SLUG = /^[a-z0-9_]{1,32}$/;
-const MAX_PRICE = new Prisma.Decimal("99999999.99");
 const DEFAULT_IMAGE = {
   small: "static/images/products/default-small.png",
   large: "static/images/products/default-large.png",
@@ -75,18 +75,10 @@ function requiredText(value: string | null | undefined, field: string, max: numb
   return text;
 }
 
-function money(value: Prisma.Decimal, field: string, allowNegative = false): Prisma.Decimal {
-  if (
-    (!allowNegative && value.isNegative()) ||
-    value.abs().greaterThan(MAX_PRICE) ||
-    value.decimalPlaces() > 2
-  ) {
-    throw new InvalidInputError(
-      field,
-      `${field} must be ${allowNegative ? "" : "a non-negative amount "}with at most 2 decimals, below 100000000`,
-    );
-  }
-  return value;
+/** Locks a product's row for a price or option change and reads its price and options under the lock. */
+async function lockedProduct(tx: Prisma.TransactionClient, id: number) {
+  await tx.$queryRaw`SELECT id FROM products WHERE id = ${id} FOR UPDATE`;
+  return tx.product.findUniqueOrThrow({ where: { id }, include: { options: true } });
 }
 
 /** A stored image: a path under the service's static images, or an absolute http(s) URL. */
@@ -160,7 +152,7 @@ export class CatalogAdminService {
             categoryId: category.id,
             name: requiredText(input.name, "name", 64),
             enName: checkText((input.enName ?? "").trim(), "enName", 128),
-            price: money(required(input.price, "price"), "price"),
+            price: checkPrice(required(input.price, "price")),
             description: checkText(input.description ?? "", "description", 2_000),
             smallImage: imagePath(input.smallImage ?? DEFAULT_IMAGE.small, "smallImage"),
             largeImage: imagePath(input.largeImage ?? DEFAULT_IMAGE.large, "largeImage"),
@@ -181,14 +173,23 @@ export class CatalogAdminService {
     if (input.categoryType != null) data.categoryId = (await this.categoryOf(input.categoryType)).id;
     if (input.name != null) data.name = requiredText(input.name, "name", 64);
     if (input.enName != null) data.enName = checkText(input.enName.trim(), "enName", 128);
-    if (input.price != null) data.price = money(input.price, "price");
+    if (input.price != null) data.price = checkPrice(input.price);
     if (input.description != null) data.description = checkText(input.description, "description", 2_000);
     if (input.smallImage != null) data.smallImage = imagePath(input.smallImage, "smallImage");
     if (input.largeImage != null) data.largeImage = imagePath(input.largeImage, "largeImage");
     if (input.isHot != null) data.isHot = input.isHot;
     if (input.isAvailable != null) data.isAvailable = input.isAvailable;
+    // A new price must keep every offered combination within the unit price bounds; the row lock keeps a
+    // concurrent option change from slipping past the check.
     const product = await this.write(
-      () => this.prisma.product.update({ where: { id: before.id }, data }),
+      () =>
+        this.prisma.$transaction(async (tx) => {
+          if (data.price != null) {
+            const locked = await lockedProduct(tx, before.id);
+            checkOfferedCombinations(data.price as Prisma.Decimal, locked.options, () => "price");
+          }
+          return tx.product.update({ where: { id: before.id }, data });
+        }),
       "a product with this pid already exists",
     );
     await this.cache.invalidate(tagsForProductChange(product.id, [before.categoryId, product.categoryId]));
@@ -225,22 +226,45 @@ export class CatalogAdminService {
       kind,
       label: cleanLabel,
       value: values[i],
-      priceDelta: money(c.priceDelta ?? new Prisma.Decimal(0), `choices.${i}.priceDelta`, true),
+      priceDelta: checkDelta(c.priceDelta ?? new Prisma.Decimal(0), `choices.${i}.priceDelta`),
       isDefault: defaults === 0 ? i === 0 : Boolean(c.isDefault),
       sortOrder: i,
     }));
-    await this.prisma.$transaction([
-      this.prisma.productOption.deleteMany({ where: { productId: product.id, kind } }),
-      this.prisma.productOption.createMany({ data: rows }),
-    ]);
+    // The field named is the choice giving the cheapest (dearest) combination that breaks the bounds.
+    const extreme = (bound: "min" | "max") => {
+      let at = 0;
+      rows.forEach((r, i) => {
+        const d = r.priceDelta.comparedTo(rows[at].priceDelta);
+        if ((bound === "min" && d < 0) || (bound === "max" && d > 0)) at = i;
+      });
+      return `choices.${at}.priceDelta`;
+    };
+    await this.prisma.$transaction(async (tx) => {
+      const locked = await lockedProduct(tx, product.id);
+      const others = locked.options.filter((o) => o.kind !== kind);
+      checkOfferedCombinations(locked.price, [...others, ...rows], extreme);
+      await tx.productOption.deleteMany({ where: { productId: product.id, kind } });
+      await tx.productOption.createMany({ data: rows });
+    });
     await this.cache.invalidate(tagsForOptionChange(product.id));
     return product;
   }
 
   async removeProductOption(pid: string, kind: OptionKind): Promise<Product> {
     const product = await this.productOf(pid);
-    const { count } = await this.prisma.productOption.deleteMany({ where: { productId: product.id, kind } });
-    if (count === 0) throw new NotFoundError(`product ${pid} has no ${kind} option`);
+    await this.prisma.$transaction(async (tx) => {
+      const locked = await lockedProduct(tx, product.id);
+      if (!locked.options.some((o) => o.kind === kind)) {
+        throw new NotFoundError(`product ${pid} has no ${kind} option`);
+      }
+      // Without this kind's deltas the other kinds' combinations may leave the bounds (a discount left alone).
+      checkOfferedCombinations(
+        locked.price,
+        locked.options.filter((o) => o.kind !== kind),
+        () => "kind",
+      );
+      await tx.productOption.deleteMany({ where: { productId: product.id, kind } });
+    });
     await this.cache.invalidate(tagsForOptionChange(product.id));
     return product;
   }

@@ -37,8 +37,14 @@ export function createDatabase(db: DatabaseConfig, options: DatabaseOptions = {}
     database: db.database,
     connectionLimit: db.connectionLimit,
     acquireTimeout: 10_000,
-    // Prisma sends its own prepared statements; the driver's cache would only hold memory.
-    prepareCacheLength: 0,
+    // Prisma's adapter runs every query as a prepared statement (execute); without the driver's cache each
+    // one was PREPARE + EXECUTE + CLOSE, three packets and an extra round trip (bench/: 11 prepares in 13
+    // statements per addToCart). Cached per connection, a statement is prepared once.
+    prepareCacheLength: 256,
+    // The ordering repository sends the statements of one step as one batch (one round trip, bench/). Safe
+    // because no SQL here is ever built from input: Prisma and $queryRaw bind values, the repository uses
+    // placeholders, and lint forbids the *Unsafe raw query methods.
+    multipleStatements: true,
   });
   const adapter = new PrismaMariaDb(pool, { database: db.database });
   const prisma = options.onQuery

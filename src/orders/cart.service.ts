@@ -7,18 +7,19 @@ import { InvalidInputError, NotFoundError } from "../errors.js";
 import { Prisma, type PrismaClient } from "../generated/prisma/client.js";
 import type { Product, ProductOption } from "../catalog/catalog.service.js";
 import type { UserCache, UserSnapshot } from "../cache/user-cache.js";
+import type { CartRow, OrderingRepository } from "./ordering.repository.js";
 import {
   checkQuantity,
   type ChosenOption,
   chooseOptions,
+  isValidUnitPrice,
+  MAX_CART_ITEMS,
+  MAX_QUANTITY,
   type OptionSelection,
   parseSelectionKey,
   selectionKey,
   unitPrice,
 } from "./pricing.js";
-
-/** Distinct items a cart may hold. */
-export const MAX_CART_ITEMS = 30;
 
 export interface CartLine {
   id: number;
@@ -28,7 +29,10 @@ export interface CartLine {
   /** Current base price plus option deltas. */
   unitPrice: Prisma.Decimal;
   lineTotal: Prisma.Decimal;
-  /** False when the product became unavailable or a chosen option no longer exists: checkout refuses it. */
+  /**
+   * False when the product became unavailable, a chosen option no longer exists or the price left its bounds
+   * (a catalogue edit made straight in MySQL): checkout refuses it.
+   */
   isAvailable: boolean;
 }
 
@@ -55,6 +59,14 @@ export interface UpdateCartItemInput {
  */
 export async function lockCart(tx: Prisma.TransactionClient, userId: number): Promise<void> {
   await tx.$queryRaw`SELECT id FROM users WHERE id = ${userId} FOR UPDATE`;
+}
+
+/** A unit price a line may be sold at, or BAD_USER_INPUT naming `field`. */
+function sellable(price: Prisma.Decimal, name: string, field: string): Prisma.Decimal {
+  if (!isValidUnitPrice(price)) {
+    throw new InvalidInputError(field, `${name} is not offered at a valid price with these options`);
+  }
+  return price;
 }
 
 /** The item of this user holding this product with exactly these choices, if any. */
@@ -96,8 +108,17 @@ export function priceLine(
     quantity: item.quantity,
     unitPrice: price,
     lineTotal: price.times(item.quantity),
-    isAvailable: product.isAvailable && chosen !== undefined,
+    isAvailable: product.isAvailable && chosen !== undefined && isValidUnitPrice(price),
   };
+}
+
+/** A cart priced from current rows: the total is the sum of the available lines. */
+export function priceCart(rows: CartRow[]): Cart {
+  const items = rows.map((row) => priceLine(row, row.product, row.productOptions));
+  const total = items
+    .filter((l) => l.isAvailable)
+    .reduce((sum, l) => sum.plus(l.lineTotal), new Prisma.Decimal(0));
+  return { items, total };
 }
 
 const CART_SLOT = { part: "cart", name: "cart" } as const;
@@ -105,6 +126,7 @@ const CART_SLOT = { part: "cart", name: "cart" } as const;
 export class CartService {
   constructor(
     private readonly prisma: PrismaClient,
+    private readonly repository: OrderingRepository,
     private readonly userCache: UserCache,
   ) {}
 
@@ -117,44 +139,44 @@ export class CartService {
   }
 
   private async load(userId: number): Promise<Cart> {
-    const items = await this.prisma.cartItem.findMany({
-      where: { userId },
-      orderBy: { id: "asc" },
-      include: { product: { include: { options: true } } },
-    });
-    const lines = items.map((item) => priceLine(item, item.product, item.product.options));
-    const total = lines
-      .filter((l) => l.isAvailable)
-      .reduce((sum, l) => sum.plus(l.lineTotal), new Prisma.Decimal(0));
-    return { items: lines, total };
+    return priceCart(await this.repository.cart(userId));
   }
 
-  /** Adds a configured product; the same product with the same choices adds to that item's quantity. */
+  /**
+   * Adds a configured product; the same product with the same choices adds to that item's quantity. The
+   * cart answered is read in the same transaction as the change (rush-hour path: see ordering.repository).
+   */
   async add(userId: number, input: AddToCartInput): Promise<Cart> {
     const quantity = checkQuantity(input.quantity);
-    const product = await this.prisma.product.findUnique({
-      where: { pid: input.pid },
-      include: { options: true },
-    });
-    if (!product) throw new InvalidInputError("pid", `no product ${input.pid}`);
+    const found = await this.repository.productWithOptions(input.pid);
+    if (!found) throw new InvalidInputError("pid", `no product ${input.pid}`);
+    const { product, options } = found;
     if (!product.isAvailable)
       throw new InvalidInputError("pid", `${product.name} is not available right now`);
-    const chosen = chooseOptions(product.options, input.options ?? []);
+    sellable(product.price, product.name, "pid");
+    const chosen = chooseOptions(options, input.options ?? []);
     const key = selectionKey(chosen);
-    const price = unitPrice(product, chosen);
+    const price = sellable(unitPrice(product, chosen), product.name, "options");
 
-    await this.prisma.$transaction(async (tx) => {
-      await lockCart(tx, userId);
-      const existing = await findEqualItem(tx, userId, product.id, key);
-      if (existing) return addQuantity(tx, existing, quantity, price);
-      if ((await tx.cartItem.count({ where: { userId } })) >= MAX_CART_ITEMS) {
-        throw new InvalidInputError("pid", `a cart holds at most ${MAX_CART_ITEMS} different items`);
+    const { added, cart } = await this.repository.addToCart(
+      userId,
+      { productId: product.id, options: key, quantity, unitPrice: price },
+      { maxQuantity: MAX_QUANTITY, maxItems: MAX_CART_ITEMS },
+    );
+    if (!added) {
+      const item = cart.find(
+        (r) => r.productId === product.id && r.options.toLowerCase() === key.toLowerCase(),
+      );
+      if (item) {
+        throw new InvalidInputError(
+          "quantity",
+          `an item holds at most ${MAX_QUANTITY}: this one has ${item.quantity} already`,
+        );
       }
-      await tx.cartItem.create({
-        data: { userId, productId: product.id, options: key, quantity, unitPrice: price },
-      });
-    });
-    return this.changed(userId);
+      throw new InvalidInputError("pid", `a cart holds at most ${MAX_CART_ITEMS} different items`);
+    }
+    await this.userCache.touch(userId, ["cart"]);
+    return priceCart(cart);
   }
 
   /** Changes an item's quantity or options (merging into an equal item if the new choice matches one). */
@@ -172,7 +194,7 @@ export class CartService {
           ? chooseOptions(item.product.options, parseSelectionKey(item.options))
           : chooseOptions(item.product.options, input.options);
       const key = selectionKey(chosen);
-      const price = unitPrice(item.product, chosen);
+      const price = sellable(unitPrice(item.product, chosen), item.product.name, "options");
       const twin = key === item.options ? null : await findEqualItem(tx, userId, item.productId, key);
       if (twin) {
         await addQuantity(tx, twin, quantity, price);

@@ -1,25 +1,41 @@
 /**
- * Checkout and order history. An order is placed from the cart in one transaction (order, items, cart
+ * Checkout and order history. An order is placed from the cart in one transaction (order, items, key, cart
  * cleared), priced from the database at that moment, and snapshotted: later catalogue edits never change it.
- * The same idempotency key for the same user always answers the same order, also under concurrent retries.
+ *
+ * Idempotency keys (docs/ordering.md): per user, kept in MySQL for 24 hours with a fingerprint of the
+ * request (note and cart contents). The same key for the same request answers the same order, marked as a
+ * replay, also under concurrent retries; for a different request it answers IDEMPOTENCY_KEY_REUSED and
+ * changes nothing. A retry finds the cart emptied by the first attempt: with the same note, that is the
+ * same request.
  */
-import { ConflictError, InvalidInputError, NotFoundError } from "../errors.js";
-import { isPrismaError } from "../db/prisma-errors.js";
+import { createHash } from "node:crypto";
+import type { FastifyBaseLogger } from "fastify";
+import { ConflictError, IdempotencyKeyReusedError, InvalidInputError, NotFoundError } from "../errors.js";
 import { Prisma, type Order, type OrderItem, type PrismaClient } from "../generated/prisma/client.js";
 import type { OrderStatus } from "../generated/prisma/enums.js";
 import { metrics } from "../observability/metrics.js";
 import type { UserCache, UserSnapshot } from "../cache/user-cache.js";
-import { lockCart, priceLine } from "./cart.service.js";
-import type { ChosenOption } from "./pricing.js";
+import { priceLine } from "./cart.service.js";
+import type { CartRow, NewOrder, OrderingRepository, OrderWithItems } from "./ordering.repository.js";
+import { type ChosenOption, isValidUnitPrice, MAX_ORDER_TOTAL } from "./pricing.js";
 import { newOrderNumber } from "./order-number.js";
 
 export type { Order, OrderItem };
-type OrderWithItems = Order & { items: OrderItem[] };
+
+/** How long a key is remembered; after that the same key places a new order. */
+export const IDEMPOTENCY_KEY_TTL_MS = 24 * 60 * 60 * 1000;
+const PRUNE_EVERY_MS = 10 * 60 * 1000;
 
 /** An order as shown: snapshotted options parsed, and whether prices changed since items were added. */
 export interface OrderView extends Omit<OrderWithItems, "items"> {
   items: (Omit<OrderItem, "options"> & { options: ChosenOption[]; priceChanged: boolean })[];
   priceChanged: boolean;
+}
+
+export interface PlacedOrder {
+  order: OrderView;
+  /** True when the key had placed this order before: nothing new was created. */
+  replayed: boolean;
 }
 
 function toView(order: OrderWithItems): OrderView {
@@ -58,15 +74,30 @@ const NEXT: Record<OrderStatus, OrderStatus[]> = {
   CANCELLED: [],
 };
 
-class EmptyCart extends Error {}
+/** The fingerprint of a checkout request: its note and what the cart holds (not prices, which may move). */
+export function requestFingerprint(
+  note: string,
+  cart: Pick<CartRow, "productId" | "options" | "quantity">[],
+) {
+  const items = cart
+    .map((r) => [r.productId, r.options.toLowerCase(), r.quantity] as const)
+    .sort((a, b) => a[0] - b[0] || (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
+  return createHash("sha256").update(JSON.stringify({ note, items })).digest("hex");
+}
+
+const isDeadlock = (err: unknown) => (err as { errno?: number }).errno === 1213;
 
 export class OrdersService {
+  private nextPruneAt = 0;
+
   constructor(
     private readonly prisma: PrismaClient,
+    private readonly repository: OrderingRepository,
     private readonly userCache: UserCache,
+    private readonly logger?: FastifyBaseLogger,
   ) {}
 
-  async place(userId: number, input: PlaceOrderInput): Promise<OrderView> {
+  async place(userId: number, input: PlaceOrderInput): Promise<PlacedOrder> {
     if (!IDEMPOTENCY_KEY.test(input.idempotencyKey)) {
       throw new InvalidInputError(
         "idempotencyKey",
@@ -76,86 +107,136 @@ export class OrdersService {
     const note = (input.note ?? "").trim();
     if ([...note].length > 200) throw new InvalidInputError("note", "note must be at most 200 characters");
 
-    const earlier = await this.byKey(userId, input.idempotencyKey);
-    if (earlier) return toView(earlier);
+    let placed: { order: OrderWithItems; replayed: boolean };
     for (let attempt = 0; ; attempt++) {
       try {
-        return toView(await this.checkout(userId, input.idempotencyKey, note));
+        placed = await this.checkout(userId, input.idempotencyKey, note);
+        break;
       } catch (err) {
-        // A concurrent request with the same key won: answer its order.
-        if (err instanceof EmptyCart || isPrismaError(err, "P2002", "idempotency")) {
-          const winner = await this.byKey(userId, input.idempotencyKey);
-          if (winner) return toView(winner);
-          if (err instanceof EmptyCart) throw new InvalidInputError("cart", "your cart is empty");
-        }
-        // An order-number collision or a deadlock between concurrent checkouts: try again.
-        const retryable = isPrismaError(err, "P2002", "order_no") || isPrismaError(err, "P2034");
-        if (retryable && attempt < 3) continue;
+        // Two checkouts of one user are serialised by the cart lock; a deadlock with another writer is retried.
+        if (isDeadlock(err) && attempt < 3) continue;
         throw err;
+      }
+    }
+    // Committed: from here on nothing may turn the answer into an error. The per-user stamps are written
+    // before answering (read-your-writes on every replica); `touch` never throws.
+    if (!placed.replayed) {
+      await this.userCache.touch(userId, ["cart", "orders"]);
+      this.afterCommit(placed.order);
+    }
+    return { order: toView(placed.order), replayed: placed.replayed };
+  }
+
+  private checkout(userId: number, idempotencyKey: string, note: string) {
+    const now = new Date();
+    return this.repository.checkout(
+      userId,
+      idempotencyKey,
+      (earlier, cart) => {
+        const requestHash = requestFingerprint(note, cart);
+        const live = earlier && earlier.expiresAt.getTime() > now.getTime();
+        if (earlier && live) {
+          const same = cart.length === 0 ? earlier.note === note : earlier.requestHash === requestHash;
+          if (same) return { replayOf: earlier.orderId };
+          throw new IdempotencyKeyReusedError(
+            "this idempotencyKey was used for a different request (cart or note) in the last 24 hours: " +
+              "use a new key for a new order",
+          );
+        }
+        return {
+          create: this.newOrder(userId, idempotencyKey, note, requestHash, cart, now),
+          replacesExpiredKey: !!earlier,
+        };
+      },
+      newOrderNumber,
+    );
+  }
+
+  /** Prices the cart as it is now; every line must be available and within the money bounds. */
+  private newOrder(
+    userId: number,
+    idempotencyKey: string,
+    note: string,
+    requestHash: string,
+    cart: CartRow[],
+    now: Date,
+  ): NewOrder {
+    if (cart.length === 0) throw new InvalidInputError("cart", "your cart is empty");
+    const lines = cart.map((row) => ({ row, line: priceLine(row, row.product, row.productOptions) }));
+    for (const [i, { line }] of lines.entries()) {
+      if (!line.product.isAvailable || !line.isAvailable) {
+        const why = isValidUnitPrice(line.unitPrice)
+          ? "no longer available as chosen"
+          : "not offered at a valid price";
+        throw new InvalidInputError(
+          `cart.items.${i}`,
+          `${line.product.name} is ${why}: remove it or choose again`,
+        );
+      }
+    }
+    const total = lines.reduce((sum, { line }) => sum.plus(line.lineTotal), new Prisma.Decimal(0));
+    if (total.isNegative() || total.greaterThan(MAX_ORDER_TOTAL)) {
+      throw new InvalidInputError("cart", `an order total must be 0.00-${MAX_ORDER_TOTAL.toFixed(2)}`);
+    }
+    return {
+      orderNo: newOrderNumber(now),
+      userId,
+      total,
+      note,
+      idempotencyKey,
+      requestHash,
+      createdAt: now,
+      expiresAt: new Date(now.getTime() + IDEMPOTENCY_KEY_TTL_MS),
+      items: lines.map(({ row, line }) => ({
+        productId: line.product.id,
+        pid: line.product.pid,
+        name: line.product.name,
+        options: JSON.stringify(line.options),
+        basePrice: line.product.price,
+        unitPrice: line.unitPrice,
+        cartUnitPrice: row.unitPrice,
+        quantity: line.quantity,
+        lineTotal: line.lineTotal,
+      })),
+    };
+  }
+
+  /** Metrics and housekeeping of a committed order: each step on its own, a failure only logged. */
+  private afterCommit(order: OrderWithItems): void {
+    const steps: [string, () => unknown][] = [
+      ["orders metric", () => metrics.orders.inc({ status: "PLACED" })],
+      ["order value metric", () => metrics.orderValue.inc(order.total.toNumber())],
+      ["idempotency key pruning", () => this.pruneSometimes()],
+    ];
+    for (const [what, step] of steps) {
+      try {
+        const result = step();
+        if (result instanceof Promise) {
+          result.catch((err: unknown) => this.logger?.warn({ err }, `after checkout: ${what} failed`));
+        }
+      } catch (err) {
+        this.logger?.warn({ err }, `after checkout: ${what} failed`);
       }
     }
   }
 
-  private async checkout(userId: number, idempotencyKey: string, note: string): Promise<OrderWithItems> {
-    const order = await this.prisma.$transaction(async (tx) => {
-      // A concurrent checkout of the same cart waits here, then finds it empty.
-      await lockCart(tx, userId);
-      const items = await tx.cartItem.findMany({
-        where: { userId },
-        orderBy: { id: "asc" },
-        include: { product: { include: { options: true } } },
-      });
-      if (items.length === 0) throw new EmptyCart();
-      const lines = items.map((item) => ({
-        item,
-        line: priceLine(item, item.product, item.product.options),
-      }));
-      for (const [i, { line }] of lines.entries()) {
-        if (!line.isAvailable) {
-          throw new InvalidInputError(
-            `cart.items.${i}`,
-            `${line.product.name} is no longer available as chosen: remove it or choose again`,
-          );
-        }
-      }
-      const total = lines.reduce((sum, { line }) => sum.plus(line.lineTotal), new Prisma.Decimal(0));
-      const created = await tx.order.create({
-        data: {
-          orderNo: newOrderNumber(),
-          userId,
-          total,
-          note,
-          idempotencyKey,
-          items: {
-            create: lines.map(({ item, line }) => ({
-              productId: line.product.id,
-              pid: line.product.pid,
-              name: line.product.name,
-              options: JSON.stringify(line.options),
-              basePrice: line.product.price,
-              unitPrice: line.unitPrice,
-              cartUnitPrice: item.unitPrice,
-              quantity: line.quantity,
-              lineTotal: line.lineTotal,
-            })),
-          },
-        },
-        include: { items: { orderBy: { id: "asc" } } },
-      });
-      await tx.cartItem.deleteMany({ where: { userId } });
-      return created;
-    });
-    await this.userCache.touch(userId, ["cart", "orders"]);
-    metrics.orders.inc({ status: "PLACED" });
-    metrics.orderValue.inc(order.total.toNumber());
-    return order;
+  /** Deletes expired keys at most every 10 minutes per process, in batches. */
+  private async pruneSometimes(): Promise<void> {
+    const now = Date.now();
+    if (now < this.nextPruneAt) return;
+    this.nextPruneAt = now + PRUNE_EVERY_MS;
+    await this.pruneExpiredKeys(new Date(now));
   }
 
-  private byKey(userId: number, idempotencyKey: string) {
-    return this.prisma.order.findUnique({
-      where: { userId_idempotencyKey: { userId, idempotencyKey } },
-      include: { items: { orderBy: { id: "asc" } } },
-    });
+  /** Deletes every expired idempotency key; returns how many. */
+  async pruneExpiredKeys(now = new Date()): Promise<number> {
+    let total = 0;
+    for (let batch = 0; batch < 100; batch++) {
+      const deleted = await this.repository.pruneIdempotencyKeys(now);
+      total += deleted;
+      if (deleted < 1000) break;
+    }
+    return total;
   }
 
   /**

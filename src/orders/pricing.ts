@@ -20,8 +20,92 @@ export interface ChosenOption {
   priceDelta: Prisma.Decimal;
 }
 
+/*
+ * Money bounds (docs/ordering.md). Every amount is DECIMAL(10,2): at most 99,999,999.99. The bounds below keep
+ * every total that can be formed far inside that, so no legal input can overflow a column:
+ *   base price        0.00 .. 10,000.00
+ *   option delta -10,000.00 .. 10,000.00
+ *   unit price        0.00 .. 10,000.00   (base price plus the chosen deltas, for every offered combination)
+ *   quantity             1 .. 99
+ *   line total        0.00 .. 990,000.00  (unit price x quantity)
+ *   order total       0.00 .. 29,700,000.00 (at most 30 lines)
+ */
 export const MIN_QUANTITY = 1;
 export const MAX_QUANTITY = 99;
+/** Distinct items a cart (and so an order) may hold. */
+export const MAX_CART_ITEMS = 30;
+export const MAX_PRICE = new Prisma.Decimal("10000.00");
+export const MAX_UNIT_PRICE = MAX_PRICE;
+export const MAX_LINE_TOTAL = MAX_UNIT_PRICE.times(MAX_QUANTITY);
+export const MAX_ORDER_TOTAL = MAX_LINE_TOTAL.times(MAX_CART_ITEMS);
+
+const hasCents = (value: Prisma.Decimal) => value.decimalPlaces() <= 2;
+
+/** A base price as an admin may set it: 0.00-10,000.00, at most 2 decimals. */
+export function checkPrice(value: Prisma.Decimal, field = "price"): Prisma.Decimal {
+  if (!value.isFinite() || !hasCents(value) || value.isNegative() || value.greaterThan(MAX_PRICE)) {
+    throw new InvalidInputError(
+      field,
+      `${field} must be 0.00-${MAX_PRICE.toFixed(2)} with at most 2 decimals`,
+    );
+  }
+  return value;
+}
+
+/** An option's price delta: -10,000.00-10,000.00, at most 2 decimals. */
+export function checkDelta(value: Prisma.Decimal, field = "priceDelta"): Prisma.Decimal {
+  if (!value.isFinite() || !hasCents(value) || value.abs().greaterThan(MAX_PRICE)) {
+    throw new InvalidInputError(
+      field,
+      `${field} must be -${MAX_PRICE.toFixed(2)}-${MAX_PRICE.toFixed(2)} with at most 2 decimals`,
+    );
+  }
+  return value;
+}
+
+export function isValidUnitPrice(price: Prisma.Decimal): boolean {
+  return hasCents(price) && !price.isNegative() && !price.greaterThan(MAX_UNIT_PRICE);
+}
+
+/** A product's cheapest and dearest combination: its price plus the lowest (highest) delta of each kind. */
+export function priceRange(
+  price: Prisma.Decimal,
+  rows: Pick<ProductOption, "kind" | "priceDelta">[],
+): { min: Prisma.Decimal; max: Prisma.Decimal } {
+  let min = new Prisma.Decimal(price);
+  let max = new Prisma.Decimal(price);
+  for (const kind of OPTION_KINDS) {
+    const deltas = rows.filter((r) => r.kind === kind).map((r) => new Prisma.Decimal(r.priceDelta));
+    if (deltas.length === 0) continue;
+    min = min.plus(Prisma.Decimal.min(...deltas));
+    max = max.plus(Prisma.Decimal.max(...deltas));
+  }
+  return { min, max };
+}
+
+/**
+ * Refuses a catalogue state in which some offered combination would cost less than 0.00 or more than the unit
+ * price bound; `field` names the input that would cause it.
+ */
+export function checkOfferedCombinations(
+  price: Prisma.Decimal,
+  rows: Pick<ProductOption, "kind" | "priceDelta">[],
+  field: (bound: "min" | "max") => string,
+): void {
+  const { min, max } = priceRange(price, rows);
+  if (min.isNegative()) {
+    throw new InvalidInputError(
+      field("min"),
+      `the cheapest combination of options would cost ${min.toFixed(2)}: a unit price can never be negative`,
+    );
+  }
+  if (max.greaterThan(MAX_UNIT_PRICE)) {
+    throw new InvalidInputError(
+      field("max"),
+      `the dearest combination of options would cost ${max.toFixed(2)}: at most ${MAX_UNIT_PRICE.toFixed(2)}`,
+    );
+  }
+}
 
 export function checkQuantity(quantity: number, field = "quantity"): number {
   if (!Number.isInteger(quantity) || quantity < MIN_QUANTITY || quantity > MAX_QUANTITY) {

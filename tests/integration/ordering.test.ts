@@ -222,7 +222,7 @@ describe("checkout", () => {
       token,
     );
     expect(placed.errors).toBeUndefined();
-    const order = placed.data!.placeOrder;
+    const order = placed.data!.placeOrder.order;
     expect(order.orderNo).toMatch(/^C\d{6}-[0-9A-HJKMNP-TV-Z]{6}$/);
     expect([order.status, order.total, order.note, order.priceChanged]).toEqual([
       "PLACED",
@@ -261,7 +261,7 @@ describe("checkout", () => {
       const cart = (await gql(t.app, MyCartDocument, {}, token)).data!.me!.cart;
       expect(cart.items[0].unitPrice).toBe("24.50");
       const order = (await gql(t.app, PlaceOrderDocument, { input: { idempotencyKey: key() } }, token)).data!
-        .placeOrder;
+        .placeOrder.order;
       expect([
         order.total,
         order.priceChanged,
@@ -301,9 +301,9 @@ describe("checkout", () => {
       Array.from({ length: 20 }, () => gql(t.app, PlaceOrderDocument, { input: { idempotencyKey } }, token)),
     );
     expect(results.flatMap((r) => r.errors ?? [])).toEqual([]);
-    expect(new Set(results.map((r) => r.data!.placeOrder.orderNo)).size).toBe(1);
+    expect(new Set(results.map((r) => r.data!.placeOrder.order.orderNo)).size).toBe(1);
     const again = await gql(t.app, PlaceOrderDocument, { input: { idempotencyKey } }, token);
-    expect(again.data!.placeOrder.orderNo).toBe(results[0].data!.placeOrder.orderNo);
+    expect(again.data!.placeOrder.order.orderNo).toBe(results[0].data!.placeOrder.order.orderNo);
     expect(await t.db.prisma.order.count({ where: { idempotencyKey } })).toBe(1);
   });
 
@@ -329,7 +329,7 @@ describe("orders", () => {
   async function placed(token: string) {
     await add(token, "latte003", 1);
     return (await gql(t.app, PlaceOrderDocument, { input: { idempotencyKey: key() } }, token)).data!
-      .placeOrder.orderNo;
+      .placeOrder.order.orderNo;
   }
 
   it("lists your orders newest first, page by page", async () => {

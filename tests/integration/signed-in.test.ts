@@ -90,7 +90,10 @@ describe("per-user reads: no SQL and one Redis round trip when warm, coherent ac
     expect(await gqlOutcome(a, ADD, token)).toBe("ok");
     const placed = await rawGql(
       a.app,
-      { query: 'mutation { placeOrder(input: { idempotencyKey: "signed-in-bench-1" }) { orderNo } }' },
+      {
+        query:
+          'mutation { placeOrder(input: { idempotencyKey: "signed-in-bench-1" }) { order { orderNo } } }',
+      },
       token,
     );
     expect(placed.errors).toBeUndefined();

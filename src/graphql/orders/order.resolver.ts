@@ -11,6 +11,7 @@ import {
   Order,
   OrderConnection,
   PlaceOrderInput,
+  PlaceOrderPayload,
   UpdateCartItemInput,
 } from "./order.types.js";
 
@@ -44,7 +45,9 @@ export class OrderResolver {
     return ctx.services.carts.clear((await ctx.requireViewer()).id);
   }
 
-  @Mutation(() => Order, { description: "Places an order from the cart, priced now; idempotent per key." })
+  @Mutation(() => PlaceOrderPayload, {
+    description: "Places an order from the cart, priced now; idempotent per key (see PlaceOrderInput).",
+  })
   async placeOrder(@Arg("input") input: PlaceOrderInput, @Ctx() ctx: GraphQLContext) {
     return ctx.services.orders.place((await ctx.requireViewer()).id, input);
   }

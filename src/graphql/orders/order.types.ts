@@ -115,6 +115,18 @@ export class Order {
   updatedAt!: Date;
 }
 
+@ObjectType({ description: "The answer of placeOrder." })
+export class PlaceOrderPayload {
+  @Field(() => Order)
+  order!: Order;
+
+  @Field({
+    description:
+      "True when this idempotency key had already placed this order (a retry): nothing new was created.",
+  })
+  replayed!: boolean;
+}
+
 @ObjectType()
 export class OrderEdge {
   @Field()
@@ -174,7 +186,11 @@ export class UpdateCartItemInput {
 
 @InputType()
 export class PlaceOrderInput {
-  @Field({ description: "8-64 of A-Z a-z 0-9 _ -; retrying with the same key returns the same order." })
+  @Field({
+    description:
+      "8-64 of A-Z a-z 0-9 _ -. Within 24 hours the same key with the same request (note and cart) answers the " +
+      "same order with replayed: true; with a different request it is refused (IDEMPOTENCY_KEY_REUSED).",
+  })
   idempotencyKey!: string;
 
   @Field({ nullable: true, description: "Up to 200 characters for the barista." })
