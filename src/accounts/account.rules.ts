@@ -2,7 +2,8 @@
 import { InvalidInputError } from "../errors.js";
 
 const USERNAME = /^[A-Za-z0-9_]{3,32}$/;
-const PHONE = /^\+?[0-9]{5,20}$/;
+// The column is varchar(20): the "+" counts.
+const PHONE = /^(?=.{5,20}$)\+?[0-9]{5,20}$/;
 // C0/C1 control characters except tab and newline.
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
@@ -36,7 +37,7 @@ export function checkText(value: string, field: string, max: number): string {
 
 export function checkPhone(phone: string, field = "phone"): string {
   if (!PHONE.test(phone)) {
-    throw new InvalidInputError(field, "phone must be 5-20 digits, optionally starting with +");
+    throw new InvalidInputError(field, "phone must be 5-20 characters: digits, optionally starting with +");
   }
   return phone;
 }

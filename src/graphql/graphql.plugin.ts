@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { ApolloServer } from "@apollo/server";
 import { ApolloServerPluginDisableSuggestions } from "@apollo/server/plugin/disableSuggestions";
 import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
@@ -20,6 +21,11 @@ export interface GraphQLPluginOptions {
 }
 
 const ALTAIR_PATH = "/altair/";
+/** Altair's page: its own scripts and styles, plus the one inline start-up script (by nonce). */
+const altairCsp = (nonce: string) =>
+  `default-src 'self'; script-src 'self' 'nonce-${nonce}'; style-src 'self' 'unsafe-inline'; ` +
+  "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; frame-ancestors 'none'";
+const META_CSP = /<meta http-equiv="Content-Security-Policy" content="([^"]+)"/i;
 
 /**
  * Apollo Server at /graphql (GET and POST). Development: Apollo Sandbox as the landing page (needs internet)
@@ -44,7 +50,7 @@ export const graphqlPlugin: FastifyPluginAsync<GraphQLPluginOptions> = async (ap
     // The process's own shutdown (src/server.ts) drains HTTP and then stops Apollo through onClose.
     stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: config.environment === "development",
-    formatError: createFormatError(app.log, config.environment === "development"),
+    formatError: createFormatError(app.log, config.environment === "development", production),
     plugins: [
       metricsPlugin(),
       production
@@ -74,6 +80,16 @@ export const graphqlPlugin: FastifyPluginAsync<GraphQLPluginOptions> = async (ap
     }
   });
 
+  // Apollo's landing page states its policy (nonces and Apollo's CDN) in a <meta> tag; the header makes it hold
+  // for the whole page, and frame-ancestors can only be set by a header.
+  app.addHook("onSend", async (req, reply, payload) => {
+    if (req.routeOptions.url !== "/graphql" || typeof payload !== "string") return payload;
+    if (!String(reply.getHeader("content-type") ?? "").startsWith("text/html")) return payload;
+    const policy = META_CSP.exec(payload)?.[1];
+    reply.header("content-security-policy", `${policy ?? "default-src 'none'"}; frame-ancestors 'none'`);
+    return payload;
+  });
+
   if (responseCache) registerResponseCache(app, services.cache, schema, config.cache.responseTtlSeconds);
 
   await app.register(fastifyApollo(apollo), {
@@ -91,16 +107,22 @@ export const graphqlPlugin: FastifyPluginAsync<GraphQLPluginOptions> = async (ap
         schemaHide: true,
         decorateReply: false,
       });
-      ide.get(ALTAIR_PATH, { schema: { hide: true } } as object, (_req, reply) =>
-        reply.type("text/html; charset=utf-8").send(
-          renderAltair({
-            baseURL: ALTAIR_PATH,
-            endpointURL: "/graphql",
-            disableAccount: true,
-            initialQuery: "{\n  categories {\n    type\n    name\n    products { pid name price }\n  }\n}\n",
-          }),
-        ),
-      );
+      ide.get(ALTAIR_PATH, { schema: { hide: true } } as object, (_req, reply) => {
+        const nonce = randomBytes(16).toString("base64");
+        return reply
+          .type("text/html; charset=utf-8")
+          .header("content-security-policy", altairCsp(nonce))
+          .send(
+            renderAltair({
+              cspNonce: nonce,
+              baseURL: ALTAIR_PATH,
+              endpointURL: "/graphql",
+              disableAccount: true,
+              initialQuery:
+                "{\n  categories {\n    type\n    name\n    products { pid name price }\n  }\n}\n",
+            }),
+          );
+      });
     });
   }
 };

@@ -1,0 +1,130 @@
+/**
+ * Regression tests for the edge findings of issue 15, each with the input that was seen to misbehave.
+ * The numbers are the issue's.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestApp, type TestApp, userToken } from "../helpers/app.js";
+import { codes, rawGql } from "../helpers/graphql.js";
+import { postJson } from "../helpers/legacy.js";
+
+const PRODUCTION = { ENVIRONMENT: "production", SECRET_KEY: "a-production-secret-of-at-least-32-bytes!" };
+
+let t: TestApp;
+let prod: TestApp;
+beforeAll(async () => {
+  [t, prod] = await Promise.all([createTestApp(), createTestApp(PRODUCTION)]);
+});
+afterAll(async () => {
+  await Promise.all([t.close(), prod.close()]);
+});
+
+describe("3: no schema hints in production, variable coercion included", () => {
+  it("a misspelt input field and a misspelt enum value", async () => {
+    const register = await rawGql(prod.app, {
+      query: "mutation($input: RegisterInput!) { register(input: $input) { token } }",
+      variables: { input: { usernam: "x", username: "someone", password: "coffee123" } },
+    });
+    expect(codes(register)).toEqual(["BAD_USER_INPUT"]);
+    expect(register.errors![0].message).toMatch(/"usernam" is not defined/);
+    expect(register.errors![0].message).not.toMatch(/Did you mean/);
+
+    const status = await rawGql(prod.app, {
+      query: 'mutation($s: OrderStatus!) { advanceOrder(status: $s, orderNo: "x") { orderNo } }',
+      variables: { s: "PREPARNG" },
+    });
+    expect(codes(status)).toEqual(["BAD_USER_INPUT"]);
+    expect(JSON.stringify(status.errors)).not.toMatch(/Did you mean|PREPARING/);
+
+    const literal = await rawGql(prod.app, {
+      query: '{ products(filter: { categoryTyp: "latte" }) { totalCount } }',
+    });
+    expect(JSON.stringify(literal.errors)).not.toMatch(/Did you mean/);
+  });
+
+  it("development keeps the hints", async () => {
+    const status = await rawGql(t.app, {
+      query: 'mutation($s: OrderStatus!) { advanceOrder(status: $s, orderNo: "x") { orderNo } }',
+      variables: { s: "PREPARNG" },
+    });
+    expect(status.errors![0].message).toMatch(/Did you mean the enum value "PREPARING"/);
+  });
+});
+
+describe("6: phone numbers fit the varchar(20) column", () => {
+  const tooLong = `+${"1".repeat(20)}`;
+
+  it("register and updateMe refuse + and 20 digits with BAD_USER_INPUT", async () => {
+    const register = await rawGql(t.app, {
+      query: "mutation($input: RegisterInput!) { register(input: $input) { token } }",
+      variables: { input: { username: `phone_${process.pid}`, password: "coffee123", phone: tooLong } },
+    });
+    expect(codes(register)).toEqual(["BAD_USER_INPUT"]);
+    const token = await userToken(t);
+    const update = await rawGql(
+      t.app,
+      {
+        query: "mutation($p: String) { updateMe(input: { phone: $p }) { phone } }",
+        variables: { p: tooLong },
+      },
+      token,
+    );
+    expect(codes(update)).toEqual(["BAD_USER_INPUT"]);
+    const fits = await rawGql<{ updateMe: { phone: string } }>(
+      t.app,
+      {
+        query: "mutation($p: String) { updateMe(input: { phone: $p }) { phone } }",
+        variables: { p: `+${"1".repeat(19)}` },
+      },
+      token,
+    );
+    expect(fits.data?.updateMe.phone).toBe(`+${"1".repeat(19)}`);
+  });
+
+  it("the legacy register answers 422 for 21 digits", async () => {
+    const res = await postJson(t.app, "/auth/register", {
+      username: `legacy_phone_${process.pid}`,
+      password: "coffee123",
+      phoneNum: "1".repeat(21),
+    });
+    expect(res.status).toBe(422);
+    expect(res.body).toMatch(/"loc":\["body","phoneNum"\]/);
+  });
+});
+
+describe("9: probes and scrapes are exempt from the per-IP limit", () => {
+  it("/health, /ready and /metrics answer while other paths get 429", async () => {
+    const limited = await createTestApp({ RATE_LIMIT_REQUESTS_PER_IP: "3" });
+    try {
+      for (let i = 0; i < 4; i++) await limited.app.inject({ method: "GET", url: "/" });
+      expect((await limited.app.inject({ method: "GET", url: "/" })).statusCode).toBe(429);
+      for (const url of ["/health", "/ready", "/metrics"]) {
+        for (let i = 0; i < 5; i++) {
+          const res = await limited.app.inject({ method: "GET", url });
+          expect(res.statusCode, url).toBe(200);
+        }
+      }
+    } finally {
+      await limited.close();
+    }
+  });
+});
+
+describe("11: HTML pages carry a Content-Security-Policy", () => {
+  it("the development landing page and /altair/", async () => {
+    const page = await t.app.inject({ method: "GET", url: "/graphql", headers: { accept: "text/html" } });
+    expect(page.statusCode).toBe(200);
+    const csp = String(page.headers["content-security-policy"]);
+    expect(csp).toMatch(/script-src 'self' 'nonce-[0-9a-f]+'/);
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(page.body).toContain(/'nonce-([0-9a-f]+)'/.exec(csp)![1]);
+
+    const altair = await t.app.inject({ method: "GET", url: "/altair/" });
+    const altairCsp = String(altair.headers["content-security-policy"]);
+    const nonce = /'nonce-([^']+)'/.exec(altairCsp)![1];
+    expect(altairCsp).toMatch(/^default-src 'self'/);
+    expect(altair.body).toContain(`<script type="module" nonce="${nonce}">`);
+    const again = await t.app.inject({ method: "GET", url: "/altair/" });
+    expect(again.headers["content-security-policy"]).not.toBe(altairCsp);
+  });
+});
+
