@@ -76,6 +76,8 @@ export interface Config {
     maxDepth: number;
     maxAliases: number;
     maxRootFields: number;
+    /** Fields one selection set may select, counting those its fragments add. */
+    maxSelections: number;
     maxTokens: number;
     maxDocumentBytes: number;
     maxCost: number;
@@ -316,6 +318,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxDepth: r.int("GRAPHQL_MAX_DEPTH", 10, 2, 100),
       maxAliases: r.int("GRAPHQL_MAX_ALIASES", 15, 0, 1_000),
       maxRootFields: r.int("GRAPHQL_MAX_ROOT_FIELDS", 10, 1, 1_000),
+      maxSelections: r.int("GRAPHQL_MAX_SELECTIONS", 50, 1, 10_000),
       maxTokens: r.int("GRAPHQL_MAX_TOKENS", 2_000, 100, 1_000_000),
       maxDocumentBytes: r.int("GRAPHQL_MAX_DOCUMENT_BYTES", 20_000, 1_000, 10_485_760),
       maxCost: r.int("GRAPHQL_MAX_COST", 25_000, 10, 10_000_000),

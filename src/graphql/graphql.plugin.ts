@@ -11,7 +11,7 @@ import type { FastifyPluginAsync } from "fastify";
 import type { Services } from "../services.js";
 import { createContext, type GraphQLContext } from "./context.js";
 import { createFormatError } from "./errors.js";
-import { limitRules } from "./limits.js";
+import { graphqlLimits } from "./limits.js";
 import { metricsPlugin } from "./metrics.plugin.js";
 import { registerResponseCache, responseCacheTagsPlugin } from "./response-cache.plugin.js";
 import { buildGraphQLSchema } from "./schema.js";
@@ -38,12 +38,13 @@ export const graphqlPlugin: FastifyPluginAsync<GraphQLPluginOptions> = async (ap
   const limits = config.graphqlLimits;
   const responseCache = config.cache.enabled && config.cache.responseTtlSeconds > 0;
   const schema = await buildGraphQLSchema();
+  const limitChecks = graphqlLimits(limits);
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
     introspection: !production,
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
-    validationRules: limitRules(limits),
+    validationRules: limitChecks.validationRules,
     parseOptions: { maxTokens: limits.maxTokens },
     persistedQueries:
       limits.apqCacheBytes > 0 ? { cache: new InMemoryLRUCache({ maxSize: limits.apqCacheBytes }) } : false,
@@ -52,6 +53,7 @@ export const graphqlPlugin: FastifyPluginAsync<GraphQLPluginOptions> = async (ap
     includeStacktraceInErrorResponses: config.environment === "development",
     formatError: createFormatError(app.log, config.environment === "development", production),
     plugins: [
+      limitChecks.plugin,
       metricsPlugin(),
       production
         ? ApolloServerPluginLandingPageDisabled()

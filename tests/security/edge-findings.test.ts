@@ -18,6 +18,62 @@ afterAll(async () => {
   await Promise.all([t.close(), prod.close()]);
 });
 
+describe("1: refusals are cheap: the limits run before the standard validation rules", () => {
+  it("the 7 KB cost bomb is refused by the limits alone (no standard rule reports)", async () => {
+    const query = `{categories{${"products{name} ".repeat(480)}}}`;
+    expect(Buffer.byteLength(JSON.stringify({ query }))).toBeGreaterThan(7_000);
+    const refused = await rawGql(t.app, { query });
+    expect(refused.status).toBe(400);
+    expect(codes(refused)).toEqual(["GRAPHQL_VALIDATION_FAILED"]);
+    expect(refused.errors![0].message).toMatch(/above the limit/);
+    // The same with a typo in every field: only the limit speaks, so no other rule visited a field.
+    const typos = await rawGql(t.app, { query: query.replaceAll("name", "nam") });
+    expect(typos.errors!.map((e) => e.message)).toEqual([refused.errors![0].message]);
+  });
+
+  it("many fields in one selection set, and fragments that multiply, are refused", async () => {
+    const wide = await rawGql(t.app, { query: `{ categories { ${"id ".repeat(1500)} } }` });
+    expect(wide.errors!.map((e) => e.message)).toEqual([
+      "the number of selections in one selection set is 1500, above the limit of 50",
+    ]);
+    // Each fragment spreads the next twice: 2^40 fields once expanded; measured once per fragment.
+    const fragments = Array.from(
+      { length: 40 },
+      (_, i) => `fragment F${i} on Category { ...F${i + 1} ...F${i + 1} }`,
+    ).join(" ");
+    const bomb = await rawGql(t.app, {
+      query: `{ categories { ...F0 } } ${fragments} fragment F40 on Category { id }`,
+    });
+    expect(bomb.status).toBe(400);
+    expect(bomb.errors![0].message).toMatch(/selections in one selection set is \d+, above the limit/);
+  });
+
+  it("a valid document within the limits still runs", async () => {
+    const ok = await rawGql(t.app, { query: "{ categories { type products { pid } } }" });
+    expect(ok.errors).toBeUndefined();
+  });
+});
+
+describe("2: root fields are counted through inline fragments and fragments", () => {
+  const fields = Array.from({ length: 15 }, (_, i) => `a${i}: product(pid: "latte001") { pid }`).join(" ");
+
+  it("15 root fields in an inline fragment, in a named fragment, or written directly", async () => {
+    for (const query of [
+      `{ ... on Query { ${fields} } }`,
+      `{ ...Roots } fragment Roots on Query { ${fields} }`,
+      `{ ... { ...Roots } } fragment Roots on Query { ${fields} }`,
+      `{ ${fields} }`,
+    ]) {
+      const result = await rawGql(t.app, { query });
+      expect(
+        result.errors!.map((e) => e.message),
+        query,
+      ).toEqual(["the number of root fields is 15, above the limit of 10"]);
+      expect(result.data).toBeUndefined();
+    }
+  });
+});
+
 describe("3: no schema hints in production, variable coercion included", () => {
   it("a misspelt input field and a misspelt enum value", async () => {
     const register = await rawGql(prod.app, {
@@ -127,4 +183,3 @@ describe("11: HTML pages carry a Content-Security-Policy", () => {
     expect(again.headers["content-security-policy"]).not.toBe(altairCsp);
   });
 });
-
