@@ -15,6 +15,7 @@ import { registerHttpMetrics } from "./observability/http-metrics.js";
 import { loggerOptions, requestId } from "./observability/logger.js";
 import { readyRoutes } from "./observability/ready.routes.js";
 import { registerHttpHygiene } from "./security/http-hygiene.js";
+import { JsonTooDeepError, jsonNestsDeeperThan } from "./security/json-depth.js";
 import { graphqlHttpErrorHandler } from "./graphql/errors.js";
 import { graphqlPlugin } from "./graphql/graphql.plugin.js";
 import { legacyErrorHandler, sendLegacy } from "./rest/legacy-errors.js";
@@ -71,6 +72,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   app.addHook("onRequest", async (req, reply) => {
     reply.header("x-request-id", req.id);
+  });
+  // Fastify's own JSON parser (prototype-poisoning checks included), behind a bound on nesting.
+  const parseJson = app.getDefaultJsonParser("error", "error");
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (req, body, done) => {
+    if (jsonNestsDeeperThan(body as string)) return done(new JsonTooDeepError(), undefined);
+    parseJson(req, body as string, done);
   });
   // While draining, tell keep-alive clients to go, so their sockets do not hold the shutdown open.
   let closing = false;

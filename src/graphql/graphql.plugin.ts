@@ -10,6 +10,7 @@ import { getDistDirectory, renderAltair } from "altair-static";
 import type { FastifyPluginAsync } from "fastify";
 import type { Services } from "../services.js";
 import { createContext, type GraphQLContext } from "./context.js";
+import { JsonTooDeepError, jsonNestsDeeperThan } from "../security/json-depth.js";
 import { createFormatError } from "./errors.js";
 import { graphqlLimits } from "./limits.js";
 import { metricsPlugin } from "./metrics.plugin.js";
@@ -68,6 +69,13 @@ export const graphqlPlugin: FastifyPluginAsync<GraphQLPluginOptions> = async (ap
   // Refuse oversized documents before they are parsed at all.
   app.addHook("preHandler", async (req, reply) => {
     if (req.routeOptions.url !== "/graphql") return;
+    // GET carries variables and extensions as JSON texts, which Apollo parses itself.
+    if (req.method === "GET") {
+      const { variables, extensions } = req.query as Record<string, unknown>;
+      for (const text of [variables, extensions]) {
+        if (typeof text === "string" && jsonNestsDeeperThan(text)) throw new JsonTooDeepError();
+      }
+    }
     const query =
       (req.body as { query?: unknown } | undefined)?.query ?? (req.query as { query?: unknown }).query;
     if (typeof query === "string" && Buffer.byteLength(query) > limits.maxDocumentBytes) {

@@ -5,6 +5,7 @@ import { legacyCatalogRoutes } from "./legacy-catalog.routes.js";
 import { LegacyHttpError, sendLegacy } from "./legacy-errors.js";
 import { legacyUsersRoutes } from "./legacy-users.routes.js";
 import { InvalidJsonBody } from "./legacy-validation.js";
+import { JsonTooDeepError, jsonNestsDeeperThan } from "../security/json-depth.js";
 import { healthSchema, rootSchema } from "./legacy.schemas.js";
 
 const METHODS: HTTPMethods[] = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
@@ -27,6 +28,7 @@ export const legacyPlugin: FastifyPluginAsync = async (app) => {
   app.addContentTypeParser("application/json", { parseAs: "string" }, (_req, text, done) => {
     const body = text as string;
     if (body.trim() === "") return done(null, undefined);
+    if (jsonNestsDeeperThan(body)) return done(new JsonTooDeepError(), undefined);
     try {
       done(null, JSON.parse(body));
     } catch (err) {

@@ -106,6 +106,48 @@ describe("3: no schema hints in production, variable coercion included", () => {
   });
 });
 
+describe("4: deeply nested JSON is a clear 400, never a 500", () => {
+  const arrays = (n: number) => `${"[".repeat(n)}"x"${"]".repeat(n)}`;
+  const objects = (n: number) => `${'{"a":'.repeat(n)}"x"${"}".repeat(n)}`;
+  const json = (url: string, payload: string) =>
+    t.app.inject({ method: "POST", url, headers: { "content-type": "application/json" }, payload });
+
+  it("REST bodies: a login username 3000 deep, a register body 5000 deep", async () => {
+    for (const res of [
+      await json("/auth/login", `{"username":${arrays(3000)},"password":"x"}`),
+      await json("/auth/register", `{"username":${arrays(5000)},"password":"coffee123"}`),
+      await json("/auth/register", objects(5000)),
+    ]) {
+      expect(res.statusCode).toBe(400);
+      expect(res.body).toBe('{"detail":"JSON nested deeper than 64 levels"}');
+    }
+    // Brackets inside strings do not count.
+    const inString = await json("/auth/register", JSON.stringify({ username: "[".repeat(5000) }));
+    expect(inString.statusCode).toBe(422);
+  });
+
+  it("GraphQL variables and extensions 5000 deep, over POST and GET", async () => {
+    const query = "query($t: String!) { category(type: $t) { id } }";
+    const results = [
+      await json("/graphql", `{"query":${JSON.stringify(query)},"variables":{"t":${arrays(5000)}}}`),
+      await json("/graphql", `{"query":${JSON.stringify(query)},"variables":${objects(5000)}}`),
+      await json("/graphql", `{"query":"{ categories { id } }","extensions":${objects(5000)}}`),
+      await t.app.inject({
+        method: "GET",
+        url: `/graphql?query=${encodeURIComponent(query)}&variables=${encodeURIComponent(`{"t":${arrays(5000)}}`)}`,
+        headers: { "apollo-require-preflight": "1" },
+      }),
+    ];
+    for (const res of results) {
+      expect(res.statusCode).toBe(400);
+      expect(res.json().errors[0]).toEqual({
+        message: "JSON nested deeper than 64 levels",
+        extensions: { code: "BAD_REQUEST" },
+      });
+    }
+  });
+});
+
 describe("6: phone numbers fit the varchar(20) column", () => {
   const tooLong = `+${"1".repeat(20)}`;
 
