@@ -62,7 +62,23 @@ export const legacyAuthRoutes: FastifyPluginAsync = async (app) => {
     await form.register(fastifyFormbody);
     await form.register(fastifyMultipart, {
       attachFieldsToBody: "keyValues",
-      limits: { fileSize: 64 * 1024, files: 0, fields: 20 },
+      limits: {
+        fileSize: 64 * 1024,
+        files: 0,
+        fields: 20,
+        parts: 20,
+        fieldNameSize: 100,
+        fieldSize: 16 * 1024,
+      },
+    });
+    // Busboy reads the raw request, past Fastify's body limit: hold multipart bodies to that limit by their
+    // declared length (nginx always declares it; a chunked multipart body from a direct client is refused).
+    const bodyLimit = app.deps.config.http.bodyLimitBytes;
+    form.addHook("preParsing", async (req) => {
+      if (!req.headers["content-type"]?.toLowerCase().startsWith("multipart/")) return;
+      const length = req.headers["content-length"];
+      if (length === undefined) throw new LegacyHttpError(411, "Length Required");
+      if (Number(length) > bodyLimit) throw new LegacyHttpError(413, "Request body is too large");
     });
     form.post("/auth/login", { schema: loginSchema }, async (req, reply) => {
       const { issues, body } = modelBody(req.body);

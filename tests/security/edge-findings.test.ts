@@ -148,6 +148,57 @@ describe("4: deeply nested JSON is a clear 400, never a 500", () => {
   });
 });
 
+describe("5: multipart bodies honour the body limit; rate-limit keys stay small", () => {
+  const multipart = (fields: Record<string, string>) => {
+    const boundary = "----edge15";
+    const parts = Object.entries(fields).map(
+      ([name, value]) =>
+        `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`,
+    );
+    return {
+      headers: { "content-type": `multipart/form-data; boundary=${boundary}` },
+      payload: `${parts.join("")}--${boundary}--\r\n`,
+    };
+  };
+
+  it("a 10 MB multipart login is refused with 413; a small one still works", async () => {
+    const big = await t.app.inject({
+      method: "POST",
+      url: "/auth/login",
+      ...multipart({ username: "u".repeat(10 * 1024 * 1024), password: "coffee123" }),
+    });
+    expect(big.statusCode).toBe(413);
+    expect(big.body).toBe('{"detail":"Request body is too large"}');
+    const small = await t.app.inject({
+      method: "POST",
+      url: "/auth/login",
+      ...multipart({ username: "nobody_here", password: "coffee123" }),
+    });
+    expect(small.statusCode).toBe(401);
+  });
+
+  it("a username as large as the body limit does not become a Redis key", async () => {
+    const username = "U".repeat(200 * 1024);
+    const res = await t.app.inject({
+      method: "POST",
+      url: "/auth/login",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      payload: new URLSearchParams({ username, password: "coffee123" }).toString(),
+    });
+    expect(res.statusCode).toBe(401);
+    const prefix = t.config.redis.keyPrefix;
+    const keys: string[] = [];
+    let cursor = "0";
+    do {
+      const [next, found] = await t.redis.scan(cursor, "MATCH", `${prefix}rl:login-user:*`, "COUNT", 1000);
+      keys.push(...found);
+      cursor = next;
+    } while (cursor !== "0");
+    expect(keys.length).toBeGreaterThan(0);
+    for (const key of keys) expect(key.length - prefix.length).toBeLessThan(64);
+  });
+});
+
 describe("6: phone numbers fit the varchar(20) column", () => {
   const tooLong = `+${"1".repeat(20)}`;
 
