@@ -2,7 +2,8 @@
  * Regression tests for the edge findings of issue 15, each with the input that was seen to misbehave.
  * The numbers are the issue's.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { connect, type AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createTestApp, type TestApp, userToken } from "../helpers/app.js";
 import { codes, rawGql } from "../helpers/graphql.js";
 import { postJson } from "../helpers/legacy.js";
@@ -237,6 +238,52 @@ describe("6: phone numbers fit the varchar(20) column", () => {
     });
     expect(res.status).toBe(422);
     expect(res.body).toMatch(/"loc":\["body","phoneNum"\]/);
+  });
+});
+
+describe("7: client aborts neither leak in-flight requests nor go uncounted", () => {
+  it("10 logins abandoned mid-request on a real server", async () => {
+    const server = await createTestApp();
+    try {
+      await server.app.listen({ host: "127.0.0.1", port: 0 });
+      const { port } = server.app.server.address() as AddressInfo;
+      const scrape = async () => (await server.app.inject({ method: "GET", url: "/metrics" })).body;
+      const value = (text: string, pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? 0);
+      const inFlight = /^http_requests_in_flight (\d+)/m;
+      const aborted = /^http_requests_total\{method="POST",route="\/auth\/login",status="499"\} (\d+)/m;
+      const before = await scrape();
+
+      const body = new URLSearchParams({ username: "nobody_at_all", password: "coffee123" }).toString();
+      await Promise.all(
+        Array.from(
+          { length: 10 },
+          () =>
+            new Promise<void>((resolve) => {
+              const socket = connect(port, "127.0.0.1", () => {
+                socket.write(
+                  `POST /auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n` +
+                    `Content-Length: ${body.length}\r\n\r\n${body}`,
+                );
+                // The request is complete and being handled (argon2 takes a while): the client gives up.
+                setTimeout(() => {
+                  socket.destroy();
+                  resolve();
+                }, 5);
+              });
+            }),
+        ),
+      );
+      await vi.waitFor(
+        async () => {
+          const after = await scrape();
+          expect(value(after, aborted) - value(before, aborted)).toBe(10);
+          expect(value(after, inFlight)).toBe(value(before, inFlight));
+        },
+        { timeout: 10_000, interval: 50 },
+      );
+    } finally {
+      await server.close();
+    }
   });
 });
 
