@@ -15,6 +15,7 @@ import { type GraphQLSchema, Kind, type OperationDefinitionNode, parse, print } 
 import type { TaggedCache } from "../cache/cache.js";
 import { isPublicDocument, tagsOfField } from "./cache-policy.js";
 import type { GraphQLContext } from "./context.js";
+import { cacheableOperation, negotiatedContentType } from "./graphql-request.js";
 
 const CACHE = "graphql-response";
 /** Distinct query texts whose verdict is remembered (each costs one parse). */
@@ -58,22 +59,6 @@ function passesCsrfCheck(req: FastifyRequest): boolean {
   return Boolean(contentType) && !SIMPLE_CONTENT_TYPES.includes(contentType!);
 }
 
-/** The query, operation name and variables of a GraphQL request over GET or POST, when it has a query text. */
-function operationOf(req: FastifyRequest) {
-  const source = (req.method === "GET" ? req.query : req.body) as Record<string, unknown> | undefined;
-  if (!source || typeof source.query !== "string") return undefined;
-  let variables = source.variables ?? {};
-  if (typeof variables === "string") {
-    try {
-      variables = JSON.parse(variables);
-    } catch {
-      return undefined;
-    }
-  }
-  const operationName = typeof source.operationName === "string" ? source.operationName : "";
-  return { query: source.query, operationName, variables };
-}
-
 export function registerResponseCache(
   app: FastifyInstance,
   cache: TaggedCache,
@@ -107,8 +92,9 @@ export function registerResponseCache(
 
   app.addHook("preHandler", async (req, reply) => {
     if (req.routeOptions.url !== "/graphql" || req.headers.authorization || !passesCsrfCheck(req)) return;
-    const operation = operationOf(req);
-    if (!operation) return;
+    const operation = cacheableOperation(req);
+    const contentType = negotiatedContentType(req);
+    if (!operation || !contentType) return;
     const { normalised } = verdictOf(operation.query, operation.operationName);
     if (normalised === null) return;
     const key = createHash("sha256")
@@ -119,7 +105,8 @@ export function registerResponseCache(
     if (found.hit) {
       return reply
         .code(200)
-        .type("application/json; charset=utf-8")
+        .type(contentType)
+        .header("vary", "Accept")
         .header("x-cache", "HIT")
         .send(found.bytes);
     }
@@ -130,6 +117,7 @@ export function registerResponseCache(
     const pending = req.responseCache;
     if (!pending || reply.getHeader("x-cache") === "HIT") return payload;
     reply.header("x-cache", "MISS");
+    reply.header("vary", "Accept");
     // Only complete answers: no errors anywhere in the body.
     if (reply.statusCode === 200 && typeof payload === "string" && !payload.includes('"errors":')) {
       await cache.putText(CACHE, pending.key, payload, [...pending.tags], pending.seq, ttlSeconds);

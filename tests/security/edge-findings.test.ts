@@ -305,6 +305,39 @@ describe("9: probes and scrapes are exempt from the per-IP limit", () => {
   });
 });
 
+describe("10: a response-cache hit answers as Apollo does", () => {
+  it("honours Accept with Vary: Accept, and validates the request like a miss", async () => {
+    const query = `{ product(pid: "latte001") { pid name } } # accept ${process.pid}`;
+    const post = (body: unknown, accept?: string) =>
+      t.app.inject({
+        method: "POST",
+        url: "/graphql",
+        headers: { "content-type": "application/json", ...(accept ? { accept } : {}) },
+        payload: JSON.stringify(body),
+      });
+    expect((await post({ query })).headers["x-cache"]).toBe("MISS");
+    const hit = await post({ query }, "application/graphql-response+json");
+    expect(hit.headers["x-cache"]).toBe("HIT");
+    expect(hit.headers["content-type"]).toBe("application/graphql-response+json; charset=utf-8");
+    expect(hit.headers.vary).toMatch(/Accept/);
+    expect((await post({ query }, "application/json")).headers["content-type"]).toBe(
+      "application/json; charset=utf-8",
+    );
+    expect((await post({ query }, "text/html-nope")).statusCode).toBe(406);
+    for (const body of [
+      { query, operationName: 42 },
+      { query, operationName: { a: 1 } },
+      { query, extensions: "x" },
+      { query, extensions: [1] },
+      { query, variables: "{}" },
+    ]) {
+      const res = await post(body);
+      expect(res.statusCode, JSON.stringify(body)).toBe(400);
+      expect(res.headers["x-cache"]).toBeUndefined();
+    }
+  });
+});
+
 describe("11: HTML pages carry a Content-Security-Policy", () => {
   it("the development landing page and /altair/", async () => {
     const page = await t.app.inject({ method: "GET", url: "/graphql", headers: { accept: "text/html" } });
