@@ -45,6 +45,8 @@ class BadRequestError extends Error {
   }
 }
 
+const MAX_PATH_PARAM_LENGTH = 16 * 1024;
+
 const IMAGES_DIR = fileURLToPath(new URL("../prisma/seed/images", import.meta.url));
 
 /** One Fastify instance with every route and plugin. Tests build it too; closing it closes nothing in deps. */
@@ -60,6 +62,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     genReqId: requestId,
     logController: new LogController({ requestIdLogLabel: "requestId" }),
     bodyLimit: deps.config.http.bodyLimitBytes,
+    // The legacy service matched any path parameter (404 / an empty list for one that names nothing); the URL
+    // itself is bounded by Node's header size limit.
+    maxParamLength: MAX_PATH_PARAM_LENGTH,
     connectionTimeout: 60_000,
     requestTimeout: deps.config.http.requestTimeoutMs,
     trustProxy: deps.config.http.trustProxy,

@@ -8,6 +8,8 @@ const PHONE = /^(?=.{5,20}$)\+?[0-9]{5,20}$/;
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
 
+export const NICKNAME_MAX = 64;
+
 export function checkUsername(username: string, field = "username"): string {
   if (!USERNAME.test(username)) {
     throw new InvalidInputError(
@@ -53,4 +55,29 @@ export function checkHttpUrl(value: string, field: string): string {
     throw new InvalidInputError(field, `${field} must be an http(s) URL of at most 512 characters`);
   }
   return value;
+}
+
+export interface RegistrationFields {
+  username?: string;
+  password?: string;
+  nickName?: string | null;
+  phone?: string | null;
+}
+
+/** Every rule the given fields break (absent fields are not checked), in field order. */
+export function registrationProblems(fields: RegistrationFields): InvalidInputError[] {
+  const problems: InvalidInputError[] = [];
+  const run = (check: () => unknown) => {
+    try {
+      check();
+    } catch (err) {
+      if (!(err instanceof InvalidInputError)) throw err;
+      problems.push(err);
+    }
+  };
+  if (fields.username !== undefined) run(() => checkUsername(fields.username!));
+  if (fields.password !== undefined) run(() => checkPassword(fields.password!));
+  if (fields.nickName != null) run(() => checkText(fields.nickName!, "nickName", NICKNAME_MAX));
+  if (fields.phone != null && fields.phone !== "") run(() => checkPhone(fields.phone!));
+  return problems;
 }

@@ -356,3 +356,37 @@ describe("11: HTML pages carry a Content-Security-Policy", () => {
     expect(again.headers["content-security-policy"]).not.toBe(altairCsp);
   });
 });
+
+describe("12: legacy parity", () => {
+  it("path parameters over 100 characters answer like the old service", async () => {
+    for (const length of [101, 1000, 8000]) {
+      const name = "x".repeat(length);
+      const list = await t.app.inject({ method: "GET", url: `/products/typeProducts/${name}` });
+      expect([list.statusCode, list.body]).toEqual([200, '{"result":[],"code":500}']);
+      const detail = await t.app.inject({ method: "GET", url: `/products/productDetail/${name}` });
+      expect([detail.statusCode, detail.body]).toEqual([404, '{"detail":"商品不存在"}']);
+    }
+  });
+
+  it("a 422 lists every invalid field at once, in field order", async () => {
+    const res = await postJson(t.app, "/auth/register", {
+      username: "x",
+      password: "short",
+      nickName: "a\u0000b",
+      phoneNum: "12",
+    });
+    expect(res.status).toBe(422);
+    const detail = JSON.parse(res.body).detail as { type: string; loc: string[] }[];
+    expect(detail.map((d) => [d.type, d.loc[1]])).toEqual([
+      ["value_error", "username"],
+      ["value_error", "password"],
+      ["value_error", "nickName"],
+      ["value_error", "phoneNum"],
+    ]);
+    const mixed = await postJson(t.app, "/auth/register", { username: "x", password: 5 });
+    expect(JSON.parse(mixed.body).detail.map((d: { type: string }) => d.type)).toEqual([
+      "value_error",
+      "string_type",
+    ]);
+  });
+});
