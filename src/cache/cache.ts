@@ -3,15 +3,21 @@
  *
  * - `getOrLoad` answers from Redis, or loads once (single-flight: one load per key in this process, and with a
  *   short Redis lock one across replicas) and stores the value with its tags.
- * - `invalidate(tags)` removes every entry carrying one of the tags (lists and empty results included), and
- *   stamps the tags with a new invalidation number, so a load that started before the invalidation cannot
- *   write its stale value back afterwards.
+ * - `invalidate(tags)` stamps each tag with a new invalidation number. An entry records the stamps of its tags
+ *   as they were when it was loaded, and a read that finds any of them moved treats the entry as missing, so
+ *   every entry carrying the tag is gone at once (lists and empty results included) while an invalidation
+ *   costs one write per tag, whatever the number of entries. Nothing lists the entries of a tag: no key grows
+ *   with the number of distinct requests (a set of members per tag did: each anonymous miss added to it, and
+ *   invalidating 200k members blocked Redis for 430 ms). Stale entries are overwritten by the next load or
+ *   expire with their TTL.
+ * - A load that started before an invalidation of one of its tags cannot write its stale value back afterwards
+ *   (its tags' stamps are newer than the invalidation number it started at).
  * - When Redis is unreachable (see RedisBreaker) reads go straight to MySQL and invalidations are skipped:
  *   slower, never failed.
  *
- * Keys: `<REDIS_KEY_PREFIX>cache:v1:<cache>:<key>`; tag sets `...cache:v1:tag:<tag>`; stamps
- * `...cache:v1:tagseq:<tag>`; the invalidation counter `...cache:v1:seq`. Bump the version when the shape of
- * cached values changes.
+ * Keys: `<REDIS_KEY_PREFIX>cache:v2:<cache>:<key>` holding `<tag> <stamp> ...\n<value>`; stamps
+ * `...cache:v2:tagseq:<tag>` (one per tag ever cached, refreshed while entries use it); the invalidation
+ * counter `...cache:v2:seq`. Bump the version when the shape of cached values changes.
  */
 import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
@@ -20,38 +26,60 @@ import type { RedisBreaker } from "./breaker.js";
 import { defineScript } from "./redis.js";
 import { decode, encode } from "./codec.js";
 
-const NAMESPACE = "cache:v1:";
+const NAMESPACE = "cache:v2:";
 const SEQ_KEY = `${NAMESPACE}seq`;
 const NEGATIVE_TTL_SECONDS = 60;
 
 // KEYS[1] entry, KEYS[2] seq; ARGV: value, ttl, seq at load start, namespace with prefix, tags...
+// Refuses a value whose tags were invalidated since its load started; else stores it behind its tags' stamps.
 const STORE = `
+local ttl = tonumber(ARGV[2])
+local header = {}
 for i = 5, #ARGV do
-  local stamp = redis.call('GET', ARGV[4] .. 'tagseq:' .. ARGV[i])
+  local key = ARGV[4] .. 'tagseq:' .. ARGV[i]
+  local stamp = redis.call('GET', key)
   if stamp and tonumber(stamp) > tonumber(ARGV[3]) then return 0 end
+  if not stamp then
+    stamp = '0'
+    redis.call('SET', key, stamp, 'EX', ttl)
+  elseif redis.call('TTL', key) < ttl then
+    redis.call('EXPIRE', key, ttl)
+  end
+  header[#header + 1] = ARGV[i] .. ' ' .. stamp
 end
-redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
-for i = 5, #ARGV do
-  local set = ARGV[4] .. 'tag:' .. ARGV[i]
-  redis.call('SADD', set, KEYS[1])
-  if redis.call('TTL', set) < tonumber(ARGV[2]) then redis.call('EXPIRE', set, ARGV[2]) end
-end
+redis.call('SET', KEYS[1], table.concat(header, ' ') .. '\\n' .. ARGV[1], 'EX', ttl)
 return 1`;
+
+// KEYS[1] seq, KEYS[2..] entries; ARGV[1] namespace with prefix. Returns the seq, then each entry's value, or
+// false when it is missing or one of its tags' stamps moved since it was stored.
+const READ = `
+local out = { redis.call('GET', KEYS[1]) or '0' }
+for k = 2, #KEYS do
+  local text = redis.call('GET', KEYS[k])
+  local value = false
+  if text then
+    local newline = string.find(text, '\\n', 1, true)
+    if newline then
+      value = string.sub(text, newline + 1)
+      for tag, stamp in string.gmatch(string.sub(text, 1, newline - 1), '(%S+) (%S+)') do
+        if (redis.call('GET', ARGV[1] .. 'tagseq:' .. tag) or '0') ~= stamp then
+          value = false
+          break
+        end
+      end
+    end
+  end
+  out[k] = value
+end
+return out`;
 
 // KEYS[1] seq; ARGV: namespace with prefix, stamp ttl, tags...
 const INVALIDATE = `
 local seq = redis.call('INCR', KEYS[1])
-local removed = 0
 for i = 3, #ARGV do
   redis.call('SET', ARGV[1] .. 'tagseq:' .. ARGV[i], seq, 'EX', ARGV[2])
-  local set = ARGV[1] .. 'tag:' .. ARGV[i]
-  local members = redis.call('SMEMBERS', set)
-  for j = 1, #members, 500 do
-    removed = removed + redis.call('DEL', unpack(members, j, math.min(j + 499, #members)))
-  end
-  redis.call('DEL', set)
 end
-return removed`;
+return #ARGV - 2`;
 
 // KEYS[1] lock; ARGV[1] token
 const UNLOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
@@ -82,6 +110,7 @@ export class TaggedCache {
 
   private readonly scripts: {
     store: ReturnType<typeof defineScript>;
+    read: ReturnType<typeof defineScript>;
     invalidate: ReturnType<typeof defineScript>;
     unlock: ReturnType<typeof defineScript>;
   };
@@ -89,6 +118,7 @@ export class TaggedCache {
   constructor(private readonly options: TaggedCacheOptions) {
     this.scripts = {
       store: defineScript(options.redis, 2, STORE),
+      read: defineScript(options.redis, undefined, READ),
       invalidate: defineScript(options.redis, 1, INVALIDATE),
       unlock: defineScript(options.redis, 1, UNLOCK),
     };
@@ -132,7 +162,12 @@ export class TaggedCache {
     let cached: (string | null)[];
     let seq: string | null;
     try {
-      [seq, ...cached] = await this.options.redis.mget(SEQ_KEY, ...entries);
+      [seq, ...cached] = (await this.scripts.read(
+        1 + entries.length,
+        SEQ_KEY,
+        ...entries,
+        this.namespace,
+      )) as (string | null)[];
       this.options.breaker.success();
     } catch (err) {
       this.options.breaker.failure(err);
@@ -197,13 +232,18 @@ export class TaggedCache {
     cache: string,
     entry: string,
   ): Promise<{ hit: true; bytes: Buffer } | { hit: false; seq: number } | null> {
-    const { redis, breaker } = this.options;
+    const { breaker } = this.options;
     if (!breaker.available()) {
       metrics.cacheBypasses.inc({ cache });
       return null;
     }
     try {
-      const [bytes, seq] = await redis.mgetBuffer(entry, SEQ_KEY);
+      const [seq, bytes] = (await this.scripts.read.buffer(
+        2,
+        SEQ_KEY,
+        entry,
+        this.namespace,
+      )) as (Buffer | null)[];
       breaker.success();
       if (bytes === null) {
         metrics.cacheMisses.inc({ cache });
@@ -224,9 +264,10 @@ export class TaggedCache {
   }
 
   /**
-   * Removes every entry carrying one of `tags`. Returns the number of entries removed, or null when Redis is
-   * unusable: the tags are then kept and retried by this process with its next invalidation and when Redis
-   * returns (a caller that must survive a restart, like the CDC worker, retries by itself too).
+   * Drops every entry carrying one of `tags` (by moving the tags' stamps). Returns the number of tags
+   * invalidated, or null when Redis is unusable: the tags are then kept and retried by this process with its
+   * next invalidation and when Redis returns (a caller that must survive a restart, like the CDC worker,
+   * retries by itself too).
    */
   async invalidate(tags: string[], source: "api" | "cdc" | "retry" = "api"): Promise<number | null> {
     const unique = [...new Set([...this.pending, ...tags])];
@@ -237,13 +278,13 @@ export class TaggedCache {
       return null;
     }
     try {
-      const removed = Number(
+      const stamped = Number(
         await this.scripts.invalidate(SEQ_KEY, this.namespace, this.options.ttlSeconds, ...unique),
       );
       this.options.breaker.success();
-      metrics.cacheInvalidatedKeys.inc(removed);
+      metrics.cacheInvalidatedKeys.inc(stamped);
       unique.forEach((tag) => this.pending.delete(tag));
-      return removed;
+      return stamped;
     } catch (err) {
       this.options.breaker.failure(err);
       unique.forEach((tag) => this.pending.add(tag));
@@ -251,13 +292,19 @@ export class TaggedCache {
     }
   }
 
+  /** One entry's value if it is there and none of its tags was invalidated since it was stored. */
+  private async freshText(entry: string): Promise<string | null> {
+    const [, text] = (await this.scripts.read(2, SEQ_KEY, entry, this.namespace)) as (string | null)[];
+    return text;
+  }
+
   /**
-   * The tags starting with one of `prefixes` that some cached entry carries, found by scanning the tag sets
-   * (SCAN: Redis is never blocked). For table-wide changes (TRUNCATE, DDL), where the database can no longer
+   * The tags starting with one of `prefixes` that some cached entry may carry, found by scanning the tags'
+   * stamps (SCAN: Redis is never blocked). For table-wide changes (TRUNCATE, DDL), where the database can no longer
    * list the ids whose entries may be stale.
    */
   async cachedTags(prefixes: string[]): Promise<string[]> {
-    const namespace = `${this.namespace}tag:`;
+    const namespace = `${this.namespace}tagseq:`;
     const escapeGlob = (text: string) => text.replace(/[*?[\]\\]/g, "\\$&");
     const tags: string[] = [];
     for (const prefix of prefixes) {
@@ -295,7 +342,7 @@ export class TaggedCache {
       const deadline = Date.now() + this.lockMs;
       while (Date.now() < deadline && breaker.available()) {
         await new Promise((r) => setTimeout(r, this.pollMs));
-        const text = await redis.get(entry).catch((err: unknown) => {
+        const text = await this.freshText(entry).catch((err: unknown) => {
           breaker.failure(err);
           return null;
         });

@@ -287,6 +287,42 @@ describe("7: client aborts neither leak in-flight requests nor go uncounted", ()
   });
 });
 
+describe("8: no cache key grows with the number of distinct requests", () => {
+  it("300 anonymous misses for distinct pids leave no tag set, and invalidation writes one stamp per tag", async () => {
+    const fresh = await createTestApp({ REDIS_KEY_PREFIX: `${t.config.redis.keyPrefix}tags8:` });
+    try {
+      for (let i = 0; i < 300; i++) {
+        const res = await rawGql(fresh.app, { query: `{ product(pid: "zz${i}") { pid } }` });
+        expect(res.data).toEqual({ product: null });
+      }
+      const prefix = fresh.config.redis.keyPrefix;
+      const keys: string[] = [];
+      let cursor = "0";
+      do {
+        const [next, found] = await fresh.redis.scan(cursor, "MATCH", `${prefix}cache:*`, "COUNT", 1000);
+        keys.push(...found);
+        cursor = next;
+      } while (cursor !== "0");
+      const unprefixed = keys.map((k) => k.slice(prefix.length));
+      const types = await Promise.all(unprefixed.map((k) => fresh.redis.type(k)));
+      expect(types.filter((type) => type !== "string")).toEqual([]);
+      // One stamp per tag: "products" and nothing per request.
+      expect(unprefixed.filter((k) => k.includes("tagseq:"))).toEqual(["cache:v2:tagseq:products"]);
+      expect(await fresh.app.services.cache.invalidate(["products"])).toBe(1);
+      // The misses are gone with the tag: the next read is a miss again.
+      const again = await fresh.app.inject({
+        method: "POST",
+        url: "/graphql",
+        headers: { "content-type": "application/json" },
+        payload: JSON.stringify({ query: '{ product(pid: "zz1") { pid } }' }),
+      });
+      expect(again.headers["x-cache"]).toBe("MISS");
+    } finally {
+      await fresh.close();
+    }
+  });
+});
+
 describe("9: probes and scrapes are exempt from the per-IP limit", () => {
   it("/health, /ready and /metrics answer while other paths get 429", async () => {
     const limited = await createTestApp({ RATE_LIMIT_REQUESTS_PER_IP: "3" });
