@@ -8,9 +8,11 @@ import { InMemoryLRUCache } from "@apollo/utils.keyvaluecache";
 import fastifyStatic from "@fastify/static";
 import { getDistDirectory, renderAltair } from "altair-static";
 import type { FastifyPluginAsync } from "fastify";
+import type { DocumentNode } from "graphql";
 import type { Services } from "../services.js";
 import { createContext, type GraphQLContext } from "./context.js";
 import { JsonTooDeepError, jsonNestsDeeperThan } from "../security/json-depth.js";
+import { documentHeapBytes, stringHeapBytes } from "./document-memory.js";
 import { createFormatError } from "./errors.js";
 import { graphqlLimits } from "./limits.js";
 import { metricsPlugin } from "./metrics.plugin.js";
@@ -47,8 +49,20 @@ export const graphqlPlugin: FastifyPluginAsync<GraphQLPluginOptions> = async (ap
     allowBatchedHttpRequests: false,
     validationRules: limitChecks.validationRules,
     parseOptions: { maxTokens: limits.maxTokens },
+    // Both bounded by the heap they hold (src/graphql/document-memory.ts), not by text length or entry count.
+    documentStore: new InMemoryLRUCache<DocumentNode>({
+      maxSize: limits.documentCacheBytes,
+      sizeCalculation: documentHeapBytes,
+    }),
     persistedQueries:
-      limits.apqCacheBytes > 0 ? { cache: new InMemoryLRUCache({ maxSize: limits.apqCacheBytes }) } : false,
+      limits.apqCacheBytes > 0
+        ? {
+            cache: new InMemoryLRUCache<string>({
+              maxSize: limits.apqCacheBytes,
+              sizeCalculation: stringHeapBytes,
+            }),
+          }
+        : false,
     // The process's own shutdown (src/server.ts) drains HTTP and then stops Apollo through onClose.
     stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: config.environment === "development",
@@ -100,7 +114,11 @@ export const graphqlPlugin: FastifyPluginAsync<GraphQLPluginOptions> = async (ap
     return payload;
   });
 
-  if (responseCache) registerResponseCache(app, services.cache, schema, config.cache.responseTtlSeconds);
+  if (responseCache)
+    registerResponseCache(app, services.cache, schema, config.cache.responseTtlSeconds, {
+      maxTokens: limits.maxTokens,
+      verdictBytes: limits.documentCacheBytes / 4,
+    });
 
   await app.register(fastifyApollo(apollo), {
     path: "/graphql",

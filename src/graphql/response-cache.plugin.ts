@@ -14,12 +14,11 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import { type GraphQLSchema, Kind, type OperationDefinitionNode, parse, print } from "graphql";
 import type { TaggedCache } from "../cache/cache.js";
 import { isPublicDocument, tagsOfField } from "./cache-policy.js";
+import { ByteBoundedLru, stringHeapBytes } from "./document-memory.js";
 import type { GraphQLContext } from "./context.js";
 import { cacheableOperation, negotiatedContentType } from "./graphql-request.js";
 
 const CACHE = "graphql-response";
-/** Distinct query texts whose verdict is remembered (each costs one parse). */
-const MAX_VERDICTS = 1_000;
 
 interface Verdict {
   /** The printed document when the operation may be cached, else null. */
@@ -64,15 +63,21 @@ export function registerResponseCache(
   cache: TaggedCache,
   schema: GraphQLSchema,
   ttlSeconds: number,
+  documents: { maxTokens: number; verdictBytes: number },
 ): void {
-  const verdicts = new Map<string, Verdict>();
+  // Keyed by the query's hash: a remembered verdict holds its printed document, never the client's text.
+  const verdicts = new ByteBoundedLru<Verdict>(
+    documents.verdictBytes,
+    (key, verdict) => stringHeapBytes(key) + (verdict.normalised ? stringHeapBytes(verdict.normalised) : 0),
+  );
 
   const verdictOf = (query: string, operationName: string): Verdict => {
-    const known = verdicts.get(query);
+    const id = createHash("sha256").update(`${operationName}\n${query}`).digest("base64url");
+    const known = verdicts.get(id);
     if (known) return known;
     let verdict: Verdict = { normalised: null };
     try {
-      const document = parse(query);
+      const document = parse(query, { maxTokens: documents.maxTokens, noLocation: true });
       const operations = document.definitions.filter(
         (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
       );
@@ -85,8 +90,7 @@ export function registerResponseCache(
     } catch {
       // Unparseable: Apollo answers it; nothing to cache.
     }
-    if (verdicts.size >= MAX_VERDICTS) verdicts.delete(verdicts.keys().next().value!);
-    verdicts.set(query, verdict);
+    verdicts.set(id, verdict);
     return verdict;
   };
 
