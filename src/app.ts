@@ -64,7 +64,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit: deps.config.http.bodyLimitBytes,
     // The legacy service matched any path parameter (404 / an empty list for one that names nothing); the URL
     // itself is bounded by Node's header size limit.
-    maxParamLength: MAX_PATH_PARAM_LENGTH,
+    routerOptions: { maxParamLength: MAX_PATH_PARAM_LENGTH },
     connectionTimeout: 60_000,
     requestTimeout: deps.config.http.requestTimeoutMs,
     trustProxy: deps.config.http.trustProxy,
