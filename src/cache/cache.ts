@@ -9,15 +9,17 @@
  *   costs one write per tag, whatever the number of entries. Nothing lists the entries of a tag: no key grows
  *   with the number of distinct requests (a set of members per tag did: each anonymous miss added to it, and
  *   invalidating 200k members blocked Redis for 430 ms). Stale entries are overwritten by the next load or
- *   expire with their TTL.
+ *   expire with their TTL. A read is one MGET while nothing was invalidated since the entry was stored (it
+ *   records the invalidation counter too), and one more MGET of its tags' stamps otherwise.
  * - A load that started before an invalidation of one of its tags cannot write its stale value back afterwards
  *   (its tags' stamps are newer than the invalidation number it started at).
  * - When Redis is unreachable (see RedisBreaker) reads go straight to MySQL and invalidations are skipped:
  *   slower, never failed.
  *
- * Keys: `<REDIS_KEY_PREFIX>cache:v2:<cache>:<key>` holding `<tag> <stamp> ...\n<value>`; stamps
- * `...cache:v2:tagseq:<tag>` (one per tag ever cached, refreshed while entries use it); the invalidation
- * counter `...cache:v2:seq`. Bump the version when the shape of cached values changes.
+ * Keys: `<REDIS_KEY_PREFIX>cache:v2:<cache>:<key>` holding the value, `...cache:v2-stamps:<cache>:<key>` holding
+ * `<counter> <tag> <stamp> ...` as they were when it was stored; tag stamps `...cache:v2:tagseq:<tag>` (one per
+ * tag ever cached, refreshed while entries use it); the invalidation counter `...cache:v2:seq`. Bump the
+ * version when the shape of cached values changes.
  */
 import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
@@ -27,14 +29,17 @@ import { defineScript } from "./redis.js";
 import { decode, encode } from "./codec.js";
 
 const NAMESPACE = "cache:v2:";
+/** Where an entry's stamps live: `cache:v2-stamps:<cache>:<key>` beside `cache:v2:<cache>:<key>`. */
+const STAMPS_NAMESPACE = "cache:v2-stamps:";
 const SEQ_KEY = `${NAMESPACE}seq`;
 const NEGATIVE_TTL_SECONDS = 60;
 
-// KEYS[1] entry, KEYS[2] seq; ARGV: value, ttl, seq at load start, namespace with prefix, tags...
-// Refuses a value whose tags were invalidated since its load started; else stores it behind its tags' stamps.
+// KEYS[1] entry, KEYS[2] its stamps, KEYS[3] seq; ARGV: value, ttl, seq at load start, namespace with prefix,
+// tags... Refuses a value whose tags were invalidated since its load started; else stores it, and beside it the
+// invalidation counter now and its tags' stamps now.
 const STORE = `
 local ttl = tonumber(ARGV[2])
-local header = {}
+local header = { redis.call('GET', KEYS[3]) or '0' }
 for i = 5, #ARGV do
   local key = ARGV[4] .. 'tagseq:' .. ARGV[i]
   local stamp = redis.call('GET', key)
@@ -47,31 +52,9 @@ for i = 5, #ARGV do
   end
   header[#header + 1] = ARGV[i] .. ' ' .. stamp
 end
-redis.call('SET', KEYS[1], table.concat(header, ' ') .. '\\n' .. ARGV[1], 'EX', ttl)
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ttl)
+redis.call('SET', KEYS[2], table.concat(header, ' '), 'EX', ttl)
 return 1`;
-
-// KEYS[1] seq, KEYS[2..] entries; ARGV[1] namespace with prefix. Returns the seq, then each entry's value, or
-// false when it is missing or one of its tags' stamps moved since it was stored.
-const READ = `
-local out = { redis.call('GET', KEYS[1]) or '0' }
-for k = 2, #KEYS do
-  local text = redis.call('GET', KEYS[k])
-  local value = false
-  if text then
-    local newline = string.find(text, '\\n', 1, true)
-    if newline then
-      value = string.sub(text, newline + 1)
-      for tag, stamp in string.gmatch(string.sub(text, 1, newline - 1), '(%S+) (%S+)') do
-        if (redis.call('GET', ARGV[1] .. 'tagseq:' .. tag) or '0') ~= stamp then
-          value = false
-          break
-        end
-      end
-    end
-  end
-  out[k] = value
-end
-return out`;
 
 // KEYS[1] seq; ARGV: namespace with prefix, stamp ttl, tags...
 const INVALIDATE = `
@@ -96,6 +79,8 @@ export interface TaggedCacheOptions {
   pollMs?: number;
 }
 
+const stampsKey = (entry: string) => STAMPS_NAMESPACE + entry.slice(NAMESPACE.length);
+
 /** The tags of a loaded value (it may be null or empty: those are cached too). */
 export type TagsOf<T> = (value: T) => string[];
 
@@ -110,15 +95,13 @@ export class TaggedCache {
 
   private readonly scripts: {
     store: ReturnType<typeof defineScript>;
-    read: ReturnType<typeof defineScript>;
     invalidate: ReturnType<typeof defineScript>;
     unlock: ReturnType<typeof defineScript>;
   };
 
   constructor(private readonly options: TaggedCacheOptions) {
     this.scripts = {
-      store: defineScript(options.redis, 2, STORE),
-      read: defineScript(options.redis, undefined, READ),
+      store: defineScript(options.redis, 3, STORE),
       invalidate: defineScript(options.redis, 1, INVALIDATE),
       unlock: defineScript(options.redis, 1, UNLOCK),
     };
@@ -159,15 +142,10 @@ export class TaggedCache {
       return loadMissing([...keys]);
     }
     const entries = keys.map((k) => `${NAMESPACE}${cache}:${keyOf(k)}`);
-    let cached: (string | null)[];
-    let seq: string | null;
+    let cached: (Buffer | null)[];
+    let seq: number;
     try {
-      [seq, ...cached] = (await this.scripts.read(
-        1 + entries.length,
-        SEQ_KEY,
-        ...entries,
-        this.namespace,
-      )) as (string | null)[];
+      ({ seq, values: cached } = await this.readFresh(entries));
       this.options.breaker.success();
     } catch (err) {
       this.options.breaker.failure(err);
@@ -178,7 +156,7 @@ export class TaggedCache {
     const missing: number[] = [];
     cached.forEach((text, i) => {
       if (text === null) missing.push(i);
-      else result[i] = decode<T>(text);
+      else result[i] = decode<T>(text.toString());
     });
     metrics.cacheHits.inc({ cache }, keys.length - missing.length);
     if (missing.length === 0) return result;
@@ -199,9 +177,7 @@ export class TaggedCache {
     if (toLoad.length > 0) {
       const batch = loadMissing(toLoad.map((i) => keys[i])).then(async (loaded) => {
         await Promise.all(
-          toLoad.map((i, j) =>
-            this.store(entries[i], encode(loaded[j]), Number(seq ?? 0), tagsOf(loaded[j], keys[i])),
-          ),
+          toLoad.map((i, j) => this.store(entries[i], encode(loaded[j]), seq, tagsOf(loaded[j], keys[i]))),
         );
         return loaded;
       });
@@ -238,16 +214,14 @@ export class TaggedCache {
       return null;
     }
     try {
-      const [seq, bytes] = (await this.scripts.read.buffer(
-        2,
-        SEQ_KEY,
-        entry,
-        this.namespace,
-      )) as (Buffer | null)[];
+      const {
+        seq,
+        values: [bytes],
+      } = await this.readFresh([entry]);
       breaker.success();
       if (bytes === null) {
         metrics.cacheMisses.inc({ cache });
-        return { hit: false, seq: Number(seq?.toString() ?? 0) };
+        return { hit: false, seq };
       }
       metrics.cacheHits.inc({ cache });
       return { hit: true, bytes };
@@ -292,10 +266,47 @@ export class TaggedCache {
     }
   }
 
+  /**
+   * The entries that are there and fresh (null for the others) with the invalidation counter, in one MGET while
+   * nothing was invalidated since they were stored (the counter they recorded is the current one). Otherwise
+   * one more MGET compares the stamps of their tags with those they recorded: any moved, the entry is stale;
+   * none moved, the entry records the current counter, so the next read is one MGET again.
+   */
+  private async readFresh(entries: string[]): Promise<{ seq: number; values: (Buffer | null)[] }> {
+    const { redis } = this.options;
+    const reply = await redis.mgetBuffer(SEQ_KEY, ...entries.flatMap((e) => [e, stampsKey(e)]));
+    const seq = Number(reply[0]?.toString() ?? 0);
+    const values: (Buffer | null)[] = [];
+    const toCheck: { index: number; pairs: string[] }[] = [];
+    entries.forEach((_, i) => {
+      const value = reply[1 + 2 * i];
+      const header = reply[2 + 2 * i];
+      values.push(value && header ? value : null);
+      if (!value || !header) return;
+      const [storedSeq, ...pairs] = header.toString().split(" ");
+      if (Number(storedSeq) !== seq) toCheck.push({ index: i, pairs });
+    });
+    if (toCheck.length === 0) return { seq, values };
+    const tags = [...new Set(toCheck.flatMap(({ pairs }) => pairs.filter((_, j) => j % 2 === 0)))];
+    const stamps = tags.length > 0 ? await redis.mget(...tags.map((tag) => `${NAMESPACE}tagseq:${tag}`)) : [];
+    const current = new Map(tags.map((tag, i) => [tag, stamps[i] ?? "0"]));
+    for (const { index, pairs } of toCheck) {
+      let fresh = true;
+      for (let j = 0; j < pairs.length; j += 2) fresh &&= current.get(pairs[j]) === pairs[j + 1];
+      if (!fresh) values[index] = null;
+      else {
+        redis.set(stampsKey(entries[index]), [seq, ...pairs].join(" "), "KEEPTTL").catch(() => undefined);
+      }
+    }
+    return { seq, values };
+  }
+
   /** One entry's value if it is there and none of its tags was invalidated since it was stored. */
   private async freshText(entry: string): Promise<string | null> {
-    const [, text] = (await this.scripts.read(2, SEQ_KEY, entry, this.namespace)) as (string | null)[];
-    return text;
+    const {
+      values: [value],
+    } = await this.readFresh([entry]);
+    return value?.toString() ?? null;
   }
 
   /**
@@ -364,7 +375,16 @@ export class TaggedCache {
       ttlSeconds ??
       (text === "null" ? Math.min(NEGATIVE_TTL_SECONDS, this.options.ttlSeconds) : this.options.ttlSeconds);
     try {
-      await this.scripts.store(entry, SEQ_KEY, text, ttl, seq, this.namespace, ...new Set(tags));
+      await this.scripts.store(
+        entry,
+        stampsKey(entry),
+        SEQ_KEY,
+        text,
+        ttl,
+        seq,
+        this.namespace,
+        ...new Set(tags),
+      );
     } catch (err) {
       this.options.breaker.failure(err);
     }

@@ -66,15 +66,13 @@ let scripts = 0;
 /**
  * A Lua script run with EVALSHA (ioredis loads it once per connection), instead of EVAL, which sends the
  * whole script text with every call: on hot paths (rate limits, cache writes) that text was the largest
- * cost of talking to Redis. The client's key prefix applies to the first `numberOfKeys` arguments; without
- * `numberOfKeys` the first argument says how many keys follow. `.buffer` answers bulk strings as Buffers.
+ * cost of talking to Redis. The client's key prefix applies to the first `numberOfKeys` arguments.
  */
-export function defineScript(redis: Redis, numberOfKeys: number | undefined, lua: string) {
+export function defineScript(redis: Redis, numberOfKeys: number, lua: string) {
   const name = `coffeeScript${++scripts}`;
-  redis.defineCommand(name, numberOfKeys === undefined ? { lua } : { numberOfKeys, lua });
-  const commands = redis as unknown as Record<string, (...args: (string | number)[]) => Promise<unknown>>;
-  const run = (...args: (string | number)[]) => commands[name].apply(redis, args);
-  return Object.assign(run, {
-    buffer: (...args: (string | number)[]) => commands[`${name}Buffer`].apply(redis, args),
-  });
+  redis.defineCommand(name, { numberOfKeys, lua });
+  const command = (redis as unknown as Record<string, (...args: (string | number)[]) => Promise<unknown>>)[
+    name
+  ];
+  return (...args: (string | number)[]) => command.apply(redis, args);
 }
