@@ -16,6 +16,7 @@ import { registerHttpMetrics } from "./observability/http-metrics.js";
 import { loggerOptions, requestId } from "./observability/logger.js";
 import { readyRoutes } from "./observability/ready.routes.js";
 import { registerHttpHygiene } from "./security/http-hygiene.js";
+import { JsonTooDeepError, jsonNestsDeeperThan } from "./security/json-depth.js";
 import { graphqlHttpErrorHandler } from "./graphql/errors.js";
 import { graphqlPlugin } from "./graphql/graphql.plugin.js";
 import { legacyErrorHandler, sendLegacy } from "./rest/legacy-errors.js";
@@ -45,6 +46,8 @@ class BadRequestError extends Error {
   }
 }
 
+const MAX_PATH_PARAM_LENGTH = 16 * 1024;
+
 const IMAGES_DIR = fileURLToPath(new URL("../prisma/seed/images", import.meta.url));
 
 /** One Fastify instance with every route and plugin. Tests build it too; closing it closes nothing in deps. */
@@ -61,6 +64,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // Fastify's two lines per request are replaced by one access-log line (src/observability/access-log.ts).
     logController: new LogController({ requestIdLogLabel: "requestId", disableRequestLogging: true }),
     bodyLimit: deps.config.http.bodyLimitBytes,
+    // The legacy service matched any path parameter (404 / an empty list for one that names nothing); the URL
+    // itself is bounded by Node's header size limit.
+    routerOptions: { maxParamLength: MAX_PATH_PARAM_LENGTH },
     connectionTimeout: 60_000,
     requestTimeout: deps.config.http.requestTimeoutMs,
     trustProxy: deps.config.http.trustProxy,
@@ -75,6 +81,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   app.addHook("onRequest", async (req, reply) => {
     reply.header("x-request-id", req.id);
+  });
+  // Fastify's own JSON parser (prototype-poisoning checks included), behind a bound on nesting.
+  const parseJson = app.getDefaultJsonParser("error", "error");
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (req, body, done) => {
+    if (jsonNestsDeeperThan(body as string)) return done(new JsonTooDeepError(), undefined);
+    parseJson(req, body as string, done);
   });
   // While draining, tell keep-alive clients to go, so their sockets do not hold the shutdown open.
   let closing = false;

@@ -78,11 +78,15 @@ export interface Config {
     maxDepth: number;
     maxAliases: number;
     maxRootFields: number;
+    /** Fields one selection set may select, counting those its fragments add. */
+    maxSelections: number;
     maxTokens: number;
     maxDocumentBytes: number;
     maxCost: number;
-    /** Size of the automatic-persisted-query store per replica (LRU). */
+    /** Size of the automatic-persisted-query store per replica (LRU, estimated heap bytes). */
     apqCacheBytes: number;
+    /** Heap held by parsed and validated documents per replica (Apollo's document store, LRU). */
+    documentCacheBytes: number;
   };
   rateLimits: {
     windowSeconds: number;
@@ -323,10 +327,12 @@ export function loadConfig(env: Env = process.env): Config {
       maxDepth: r.int("GRAPHQL_MAX_DEPTH", 10, 2, 100),
       maxAliases: r.int("GRAPHQL_MAX_ALIASES", 15, 0, 1_000),
       maxRootFields: r.int("GRAPHQL_MAX_ROOT_FIELDS", 10, 1, 1_000),
+      maxSelections: r.int("GRAPHQL_MAX_SELECTIONS", 50, 1, 10_000),
       maxTokens: r.int("GRAPHQL_MAX_TOKENS", 2_000, 100, 1_000_000),
       maxDocumentBytes: r.int("GRAPHQL_MAX_DOCUMENT_BYTES", 20_000, 1_000, 10_485_760),
       maxCost: r.int("GRAPHQL_MAX_COST", 25_000, 10, 10_000_000),
       apqCacheBytes: r.int("GRAPHQL_APQ_CACHE_BYTES", 8_388_608, 0, 1_073_741_824),
+      documentCacheBytes: r.int("GRAPHQL_DOCUMENT_CACHE_BYTES", 16_777_216, 65_536, 1_073_741_824),
     },
     rateLimits: {
       windowSeconds: r.int("RATE_LIMIT_WINDOW_SECONDS", 60, 1, 86_400),

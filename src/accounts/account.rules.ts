@@ -2,10 +2,13 @@
 import { InvalidInputError } from "../errors.js";
 
 const USERNAME = /^[A-Za-z0-9_]{3,32}$/;
-const PHONE = /^\+?[0-9]{5,20}$/;
+// The column is varchar(20): the "+" counts.
+const PHONE = /^(?=.{5,20}$)\+?[0-9]{5,20}$/;
 // C0/C1 control characters except tab and newline.
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
+
+export const NICKNAME_MAX = 64;
 
 export function checkUsername(username: string, field = "username"): string {
   if (!USERNAME.test(username)) {
@@ -36,7 +39,7 @@ export function checkText(value: string, field: string, max: number): string {
 
 export function checkPhone(phone: string, field = "phone"): string {
   if (!PHONE.test(phone)) {
-    throw new InvalidInputError(field, "phone must be 5-20 digits, optionally starting with +");
+    throw new InvalidInputError(field, "phone must be 5-20 characters: digits, optionally starting with +");
   }
   return phone;
 }
@@ -52,4 +55,29 @@ export function checkHttpUrl(value: string, field: string): string {
     throw new InvalidInputError(field, `${field} must be an http(s) URL of at most 512 characters`);
   }
   return value;
+}
+
+export interface RegistrationFields {
+  username?: string;
+  password?: string;
+  nickName?: string | null;
+  phone?: string | null;
+}
+
+/** Every rule the given fields break (absent fields are not checked), in field order. */
+export function registrationProblems(fields: RegistrationFields): InvalidInputError[] {
+  const problems: InvalidInputError[] = [];
+  const run = (check: () => unknown) => {
+    try {
+      check();
+    } catch (err) {
+      if (!(err instanceof InvalidInputError)) throw err;
+      problems.push(err);
+    }
+  };
+  if (fields.username !== undefined) run(() => checkUsername(fields.username!));
+  if (fields.password !== undefined) run(() => checkPassword(fields.password!));
+  if (fields.nickName != null) run(() => checkText(fields.nickName!, "nickName", NICKNAME_MAX));
+  if (fields.phone != null && fields.phone !== "") run(() => checkPhone(fields.phone!));
+  return problems;
 }

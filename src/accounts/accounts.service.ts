@@ -8,7 +8,14 @@ import type { ActivityTracker } from "../observability/activity.js";
 import type { AuthThrottle } from "../security/auth-throttle.js";
 import { metrics } from "../observability/metrics.js";
 import { Prisma, type PrismaClient, type User } from "../generated/prisma/client.js";
-import { checkHttpUrl, checkPassword, checkPhone, checkText, checkUsername } from "./account.rules.js";
+import {
+  checkHttpUrl,
+  checkPassword,
+  checkPhone,
+  checkText,
+  checkUsername,
+  NICKNAME_MAX,
+} from "./account.rules.js";
 
 export type { User };
 
@@ -71,7 +78,7 @@ export class AccountsService {
     await this.throttle.register(ip);
     const username = checkUsername(input.username);
     checkPassword(input.password);
-    const nickName = checkText(input.nickName ?? "", "nickName", 64);
+    const nickName = checkText(input.nickName ?? "", "nickName", NICKNAME_MAX);
     const phone = input.phone == null || input.phone === "" ? null : checkPhone(input.phone);
     const passwordHash = await this.passwords.hash(input.password);
     try {

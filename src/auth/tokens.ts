@@ -28,7 +28,10 @@ const VERIFIED_CACHE_BYTES = 8 * 1024 * 1024;
 export class TokenService {
   private readonly key: Uint8Array;
   /** Token text -> its claims. Only verified tokens enter; expiry is checked again on every use. */
-  private readonly verified = new BoundedLru<TokenClaims>(VERIFIED_CACHE_BYTES, () => 200);
+  private readonly verified = new BoundedLru<TokenClaims>(
+    VERIFIED_CACHE_BYTES,
+    (_, token) => 200 + token.length * 2,
+  );
 
   constructor(private readonly auth: Config["auth"]) {
     this.key = new TextEncoder().encode(auth.secretKey);

@@ -3,15 +3,26 @@
  *
  * - `getOrLoad` answers from Redis, or loads once (single-flight: one load per key in this process, and with a
  *   short Redis lock one across replicas) and stores the value with its tags.
- * - `invalidate(tags)` removes every entry carrying one of the tags (lists and empty results included), and
- *   stamps the tags with a new invalidation number, so a load that started before the invalidation cannot
- *   write its stale value back afterwards.
+ * - `invalidate(tags)` stamps each tag with a new invalidation number. An entry records the stamps of its tags
+ *   as they were when it was loaded, and a read that finds any of them moved treats the entry as missing, so
+ *   every entry carrying the tag is gone at once (lists and empty results included) while an invalidation
+ *   costs one write per tag, whatever the number of entries. Nothing lists the entries of a tag: no key grows
+ *   with the number of distinct requests (a set of members per tag did: each anonymous miss added to it, and
+ *   invalidating 200k members blocked Redis for 430 ms). Stale entries are overwritten by the next load or
+ *   expire with their TTL. A read is one MGET while nothing was invalidated since the entry was stored (it
+ *   records the invalidation counter too), and one more MGET of its tags' stamps otherwise.
+ * - A load that started before an invalidation of one of its tags cannot write its stale value back afterwards
+ *   (its tags' stamps are newer than the invalidation number it started at).
+ * - Each process also keeps the values it decoded, frozen and shared, while the invalidation counter stays the
+ *   same (one GET instead of reading and decoding the value; the counter starts at a random value, so a Redis
+ *   restarted empty never brings back a counter a remembered value was read at).
  * - When Redis is unreachable (see RedisBreaker) reads go straight to MySQL and invalidations are skipped:
  *   slower, never failed.
  *
- * Keys: `<REDIS_KEY_PREFIX>cache:v1:<cache>:<key>`; tag sets `...cache:v1:tag:<tag>`; stamps
- * `...cache:v1:tagseq:<tag>`; the invalidation counter `...cache:v1:seq`. Bump the version when the shape of
- * cached values changes.
+ * Keys: `<REDIS_KEY_PREFIX>cache:v2:<cache>:<key>` holding the value, `...cache:v2-stamps:<cache>:<key>` holding
+ * `<counter> <tag> <stamp> ...` as they were when it was stored; tag stamps `...cache:v2:tagseq:<tag>` (one per
+ * tag ever cached, refreshed while entries use it); the invalidation counter `...cache:v2:seq`. Bump the
+ * version when the shape of cached values changes.
  */
 import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
@@ -21,40 +32,43 @@ import { defineScript } from "./redis.js";
 import { decode, encode } from "./codec.js";
 import { BoundedLru } from "./lru.js";
 
-const NAMESPACE = "cache:v1:";
-/** The invalidation counter: it changes with every catalogue invalidation (read by the per-user cache). */
+const NAMESPACE = "cache:v2:";
+/** Where an entry's stamps live: `cache:v2-stamps:<cache>:<key>` beside `cache:v2:<cache>:<key>`. */
+const STAMPS_NAMESPACE = "cache:v2-stamps:";
+/** The invalidation counter: it changes with every invalidation (the per-user cache reads it too). */
 export const SEQ_KEY = `${NAMESPACE}seq`;
 const NEGATIVE_TTL_SECONDS = 60;
 
-// KEYS[1] entry, KEYS[2] seq; ARGV: value, ttl, seq at load start, namespace with prefix, tags...
+// KEYS[1] entry, KEYS[2] its stamps, KEYS[3] seq; ARGV: value, ttl, seq at load start, namespace with prefix,
+// tags... Refuses a value whose tags were invalidated since its load started; else stores it, and beside it the
+// invalidation counter now and its tags' stamps now.
 const STORE = `
+local ttl = tonumber(ARGV[2])
+local header = { redis.call('GET', KEYS[3]) or '0' }
 for i = 5, #ARGV do
-  local stamp = redis.call('GET', ARGV[4] .. 'tagseq:' .. ARGV[i])
+  local key = ARGV[4] .. 'tagseq:' .. ARGV[i]
+  local stamp = redis.call('GET', key)
   if stamp and tonumber(stamp) > tonumber(ARGV[3]) then return 0 end
+  if not stamp then
+    stamp = '0'
+    redis.call('SET', key, stamp, 'EX', ttl)
+  elseif redis.call('TTL', key) < ttl then
+    redis.call('EXPIRE', key, ttl)
+  end
+  header[#header + 1] = ARGV[i] .. ' ' .. stamp
 end
-redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
-for i = 5, #ARGV do
-  local set = ARGV[4] .. 'tag:' .. ARGV[i]
-  redis.call('SADD', set, KEYS[1])
-  if redis.call('TTL', set) < tonumber(ARGV[2]) then redis.call('EXPIRE', set, ARGV[2]) end
-end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ttl)
+redis.call('SET', KEYS[2], table.concat(header, ' '), 'EX', ttl)
 return 1`;
 
 // KEYS[1] seq; ARGV: namespace with prefix, stamp ttl, a random start for a missing counter, tags...
 const INVALIDATE = `
 redis.call('SET', KEYS[1], ARGV[3], 'NX')
 local seq = redis.call('INCR', KEYS[1])
-local removed = 0
 for i = 4, #ARGV do
   redis.call('SET', ARGV[1] .. 'tagseq:' .. ARGV[i], seq, 'EX', ARGV[2])
-  local set = ARGV[1] .. 'tag:' .. ARGV[i]
-  local members = redis.call('SMEMBERS', set)
-  for j = 1, #members, 500 do
-    removed = removed + redis.call('DEL', unpack(members, j, math.min(j + 499, #members)))
-  end
-  redis.call('DEL', set)
 end
-return removed`;
+return #ARGV - 3`;
 
 // KEYS[1] lock; ARGV[1] token
 const UNLOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
@@ -73,12 +87,14 @@ export interface TaggedCacheOptions {
   localBytes?: number;
 }
 
+const stampsKey = (entry: string) => STAMPS_NAMESPACE + entry.slice(NAMESPACE.length);
+
 /** The tags of a loaded value (it may be null or empty: those are cached too). */
 export type TagsOf<T> = (value: T) => string[];
 
 export class TaggedCache {
   private readonly inflight = new Map<string, Promise<unknown>>();
-  private readonly local: BoundedLru<{ seq: string; value: unknown; size: number }>;
+  private readonly local: BoundedLru<{ seq: number; value: unknown; size: number }>;
   private readonly namespace: string;
   private readonly lockMs: number;
   private readonly pollMs: number;
@@ -94,7 +110,7 @@ export class TaggedCache {
 
   constructor(private readonly options: TaggedCacheOptions) {
     this.scripts = {
-      store: defineScript(options.redis, 2, STORE),
+      store: defineScript(options.redis, 3, STORE),
       invalidate: defineScript(options.redis, 1, INVALIDATE),
       unlock: defineScript(options.redis, 1, UNLOCK),
     };
@@ -104,7 +120,10 @@ export class TaggedCache {
     this.namespace = `${options.keyPrefix}${NAMESPACE}`;
     this.lockMs = options.lockMs ?? 3_000;
     this.pollMs = options.pollMs ?? 15;
-    this.local = new BoundedLru(options.localBytes ?? 16 * 1024 * 1024, ({ size }) => size);
+    this.local = new BoundedLru(
+      options.localBytes ?? 16 * 1024 * 1024,
+      ({ size }, key) => size + key.length * 2,
+    );
   }
 
   /** The value of `cache`/`key`, loading it at most once at a time across this process and the replicas. */
@@ -143,21 +162,21 @@ export class TaggedCache {
     let wanted = entries.map((_, i) => i);
     const remembered = entries.map((entry) => this.local.get(entry));
     if (remembered.some(Boolean)) {
-      const seq = await this.currentSeq();
-      if (seq === undefined) return bypass();
+      const current = await this.currentSeq();
+      if (current === undefined) return bypass();
       wanted = [];
       remembered.forEach((found, i) => {
-        if (found && found.seq === seq) result[i] = found.value as T;
+        if (found && found.seq === current) result[i] = found.value as T;
         else wanted.push(i);
       });
       metrics.cacheHits.inc({ cache }, keys.length - wanted.length);
       if (wanted.length === 0) return result;
     }
 
-    let cached: (string | null)[];
-    let seq: string | null;
+    let cached: (Buffer | null)[];
+    let seq: number;
     try {
-      [seq, ...cached] = await this.options.redis.mget(SEQ_KEY, ...wanted.map((i) => entries[i]));
+      ({ seq, values: cached } = await this.readFresh(wanted.map((i) => entries[i])));
       this.options.breaker.success();
     } catch (err) {
       this.options.breaker.failure(err);
@@ -167,7 +186,7 @@ export class TaggedCache {
     cached.forEach((text, j) => {
       const i = wanted[j];
       if (text === null) missing.push(i);
-      else result[i] = this.decodeAndRemember(entries[i], text, seq);
+      else result[i] = this.decodeAndRemember(entries[i], text.toString(), seq);
     });
     metrics.cacheHits.inc({ cache }, wanted.length - missing.length);
     if (missing.length === 0) return result;
@@ -188,9 +207,7 @@ export class TaggedCache {
     if (toLoad.length > 0) {
       const batch = loadMissing(toLoad.map((i) => keys[i])).then(async (loaded) => {
         await Promise.all(
-          toLoad.map((i, j) =>
-            this.store(entries[i], encode(loaded[j]), Number(seq ?? 0), tagsOf(loaded[j], keys[i])),
-          ),
+          toLoad.map((i, j) => this.store(entries[i], encode(loaded[j]), seq, tagsOf(loaded[j], keys[i]))),
         );
         return loaded;
       });
@@ -220,21 +237,24 @@ export class TaggedCache {
   private async lookup(
     cache: string,
     entry: string,
-  ): Promise<{ hit: true; bytes: Buffer; seq: string | null } | { hit: false; seq: number } | null> {
-    const { redis, breaker } = this.options;
+  ): Promise<{ hit: true; bytes: Buffer; seq: number } | { hit: false; seq: number } | null> {
+    const { breaker } = this.options;
     if (!breaker.available()) {
       metrics.cacheBypasses.inc({ cache });
       return null;
     }
     try {
-      const [bytes, seq] = await redis.mgetBuffer(entry, SEQ_KEY);
+      const {
+        seq,
+        values: [bytes],
+      } = await this.readFresh([entry]);
       breaker.success();
       if (bytes === null) {
         metrics.cacheMisses.inc({ cache });
-        return { hit: false, seq: Number(seq?.toString() ?? 0) };
+        return { hit: false, seq };
       }
       metrics.cacheHits.inc({ cache });
-      return { hit: true, bytes, seq: seq?.toString() ?? null };
+      return { hit: true, bytes, seq };
     } catch (err) {
       breaker.failure(err);
       metrics.cacheBypasses.inc({ cache });
@@ -248,9 +268,10 @@ export class TaggedCache {
   }
 
   /**
-   * Removes every entry carrying one of `tags`. Returns the number of entries removed, or null when Redis is
-   * unusable: the tags are then kept and retried by this process with its next invalidation and when Redis
-   * returns (a caller that must survive a restart, like the CDC worker, retries by itself too).
+   * Drops every entry carrying one of `tags` (by moving the tags' stamps). Returns the number of tags
+   * invalidated, or null when Redis is unusable: the tags are then kept and retried by this process with its
+   * next invalidation and when Redis returns (a caller that must survive a restart, like the CDC worker,
+   * retries by itself too).
    */
   async invalidate(tags: string[], source: "api" | "cdc" | "retry" = "api"): Promise<number | null> {
     const unique = [...new Set([...this.pending, ...tags])];
@@ -261,7 +282,7 @@ export class TaggedCache {
       return null;
     }
     try {
-      const removed = Number(
+      const stamped = Number(
         await this.scripts.invalidate(
           SEQ_KEY,
           this.namespace,
@@ -271,9 +292,9 @@ export class TaggedCache {
         ),
       );
       this.options.breaker.success();
-      metrics.cacheInvalidatedKeys.inc(removed);
+      metrics.cacheInvalidatedKeys.inc(stamped);
       unique.forEach((tag) => this.pending.delete(tag));
-      return removed;
+      return stamped;
     } catch (err) {
       this.options.breaker.failure(err);
       unique.forEach((tag) => this.pending.add(tag));
@@ -282,12 +303,55 @@ export class TaggedCache {
   }
 
   /**
-   * The tags starting with one of `prefixes` that some cached entry carries, found by scanning the tag sets
-   * (SCAN: Redis is never blocked). For table-wide changes (TRUNCATE, DDL), where the database can no longer
+   * The entries that are there and fresh (null for the others) with the invalidation counter, in one MGET while
+   * nothing was invalidated since they were stored (the counter they recorded is the current one). Otherwise
+   * one more MGET compares the stamps of their tags with those they recorded: any moved, the entry is stale;
+   * none moved, the entry records the current counter, so the next read is one MGET again.
+   */
+  private async readFresh(entries: string[]): Promise<{ seq: number; values: (Buffer | null)[] }> {
+    const { redis } = this.options;
+    const reply = await redis.mgetBuffer(SEQ_KEY, ...entries.flatMap((e) => [e, stampsKey(e)]));
+    const seq = Number(reply[0]?.toString() ?? 0);
+    const values: (Buffer | null)[] = [];
+    const toCheck: { index: number; pairs: string[] }[] = [];
+    entries.forEach((_, i) => {
+      const value = reply[1 + 2 * i];
+      const header = reply[2 + 2 * i];
+      values.push(value && header ? value : null);
+      if (!value || !header) return;
+      const [storedSeq, ...pairs] = header.toString().split(" ");
+      if (Number(storedSeq) !== seq) toCheck.push({ index: i, pairs });
+    });
+    if (toCheck.length === 0) return { seq, values };
+    const tags = [...new Set(toCheck.flatMap(({ pairs }) => pairs.filter((_, j) => j % 2 === 0)))];
+    const stamps = tags.length > 0 ? await redis.mget(...tags.map((tag) => `${NAMESPACE}tagseq:${tag}`)) : [];
+    const current = new Map(tags.map((tag, i) => [tag, stamps[i] ?? "0"]));
+    for (const { index, pairs } of toCheck) {
+      let fresh = true;
+      for (let j = 0; j < pairs.length; j += 2) fresh &&= current.get(pairs[j]) === pairs[j + 1];
+      if (!fresh) values[index] = null;
+      else {
+        redis.set(stampsKey(entries[index]), [seq, ...pairs].join(" "), "KEEPTTL").catch(() => undefined);
+      }
+    }
+    return { seq, values };
+  }
+
+  /** One entry's value if it is there and none of its tags was invalidated since it was stored. */
+  private async freshText(entry: string): Promise<string | null> {
+    const {
+      values: [value],
+    } = await this.readFresh([entry]);
+    return value?.toString() ?? null;
+  }
+
+  /**
+   * The tags starting with one of `prefixes` that some cached entry may carry, found by scanning the tags'
+   * stamps (SCAN: Redis is never blocked). For table-wide changes (TRUNCATE, DDL), where the database can no longer
    * list the ids whose entries may be stale.
    */
   async cachedTags(prefixes: string[]): Promise<string[]> {
-    const namespace = `${this.namespace}tag:`;
+    const namespace = `${this.namespace}tagseq:`;
     const escapeGlob = (text: string) => text.replace(/[*?[\]\\]/g, "\\$&");
     const tags: string[] = [];
     for (const prefix of prefixes) {
@@ -304,16 +368,16 @@ export class TaggedCache {
   }
 
   /**
-   * The invalidation counter, undefined when Redis failed. A missing counter is created at a random value: a
-   * value remembered in memory is current only while the counter is unchanged, and a counter restarted from
+   * The invalidation counter, undefined when Redis failed. A missing counter (0) is created at a random value:
+   * a value remembered in memory is current only while the counter is unchanged, and a counter restarted from
    * zero (Redis restarted empty) could otherwise come back to a value remembered before.
    */
-  private async currentSeq(): Promise<string | null | undefined> {
+  private async currentSeq(): Promise<number | undefined> {
     if (!this.options.breaker.available()) return undefined;
     try {
-      const seq = await this.options.redis.get(SEQ_KEY);
+      const seq = Number((await this.options.redis.get(SEQ_KEY)) ?? 0);
       this.options.breaker.success();
-      if (seq === null) void this.startSeq();
+      if (seq === 0) void this.startSeq();
       return seq;
     } catch (err) {
       this.options.breaker.failure(err);
@@ -329,9 +393,9 @@ export class TaggedCache {
    * Decodes a cached text and keeps the value in memory under the counter it was read with. Values are frozen:
    * every caller shares them.
    */
-  private decodeAndRemember<T>(entry: string, text: string, seq: string | null): T {
+  private decodeAndRemember<T>(entry: string, text: string, seq: number): T {
     const value = deepFreeze(decode<T>(text));
-    if (seq === null) void this.startSeq();
+    if (seq === 0) void this.startSeq();
     else this.local.set(entry, { seq, value, size: text.length * 2 });
     return value;
   }
@@ -340,12 +404,12 @@ export class TaggedCache {
     const { redis, breaker } = this.options;
     const remembered = this.local.get(entry);
     if (remembered) {
-      const seq = await this.currentSeq();
-      if (seq === undefined) {
+      const current = await this.currentSeq();
+      if (current === undefined) {
         metrics.cacheBypasses.inc({ cache });
         return load();
       }
-      if (remembered.seq === seq) {
+      if (remembered.seq === current) {
         metrics.cacheHits.inc({ cache });
         return remembered.value as T;
       }
@@ -370,7 +434,7 @@ export class TaggedCache {
       const deadline = Date.now() + this.lockMs;
       while (Date.now() < deadline && breaker.available()) {
         await new Promise((r) => setTimeout(r, this.pollMs));
-        const text = await redis.get(entry).catch((err: unknown) => {
+        const text = await this.freshText(entry).catch((err: unknown) => {
           breaker.failure(err);
           return null;
         });
@@ -392,7 +456,16 @@ export class TaggedCache {
       ttlSeconds ??
       (text === "null" ? Math.min(NEGATIVE_TTL_SECONDS, this.options.ttlSeconds) : this.options.ttlSeconds);
     try {
-      await this.scripts.store(entry, SEQ_KEY, text, ttl, seq, this.namespace, ...new Set(tags));
+      await this.scripts.store(
+        entry,
+        stampsKey(entry),
+        SEQ_KEY,
+        text,
+        ttl,
+        seq,
+        this.namespace,
+        ...new Set(tags),
+      );
     } catch (err) {
       this.options.breaker.failure(err);
     }

@@ -1,6 +1,6 @@
 /**
- * A least-recently-used map bounded by the memory its values hold (as `sizeOf` estimates it, in bytes), not
- * by entry count: one large value cannot hide behind a count limit.
+ * A least-recently-used map bounded by the memory its entries hold (as `sizeOf` estimates it, in bytes, key
+ * included where it matters), not by entry count: one large value cannot hide behind a count limit.
  */
 export class BoundedLru<V> {
   private readonly entries = new Map<string, { value: V; size: number }>();
@@ -8,7 +8,7 @@ export class BoundedLru<V> {
 
   constructor(
     private readonly maxBytes: number,
-    private readonly sizeOf: (value: V) => number,
+    private readonly sizeOf: (value: V, key: string) => number,
   ) {}
 
   get(key: string): V | undefined {
@@ -21,7 +21,7 @@ export class BoundedLru<V> {
   }
 
   set(key: string, value: V): void {
-    const size = this.sizeOf(value) + key.length * 2;
+    const size = this.sizeOf(value, key);
     this.delete(key);
     if (size > this.maxBytes) return;
     this.entries.set(key, { value, size });

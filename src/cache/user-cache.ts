@@ -82,7 +82,7 @@ export class UserCache {
     private readonly breaker: RedisBreaker,
     maxBytes: number,
   ) {
-    this.local = new BoundedLru(maxBytes, ({ value }) => estimateBytes(value));
+    this.local = new BoundedLru(maxBytes, ({ value }, key) => estimateBytes(value) + key.length * 2);
     this.read = defineScript(redis, 1, READ);
     // After an outage this replica may have missed other replicas' stamps (they could not write them
     // either): drop what it holds, and write the stamps it could not write itself.

@@ -34,7 +34,7 @@ interface Compiled {
 }
 
 export function compiledExecutionPlugin(): ApolloServerPlugin<GraphQLContext> {
-  const counts = new BoundedLru<number>(COUNTED_BYTES, () => 16);
+  const counts = new BoundedLru<number>(COUNTED_BYTES, (_, key) => 64 + key.length * 2);
   const compiled = new BoundedLru<Compiled>(COMPILED_BYTES, (entry) => entry.size);
 
   return {

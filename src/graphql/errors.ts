@@ -8,7 +8,22 @@ import { DomainError, InvalidInputError, RateLimitedError } from "../errors.js";
  * (parse, validation, variable coercion) keep their codes; anything else becomes a generic
  * INTERNAL_SERVER_ERROR whose details only reach the log.
  */
-export function createFormatError(logger: FastifyBaseLogger, exposeStacktraces: boolean) {
+export function createFormatError(
+  logger: FastifyBaseLogger,
+  exposeStacktraces: boolean,
+  hideSuggestions = false,
+) {
+  const format = formatError(logger, exposeStacktraces);
+  if (!hideSuggestions) return format;
+  // Apollo's DisableSuggestions covers validation only; variable coercion ("Field "usernam" is not defined by
+  // type "RegisterInput". Did you mean "username"?") and enum parsing happen later and name the schema too.
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const result = format(formatted, error);
+    return { ...result, message: result.message.replace(/ ?Did you mean [^?]*\?/g, "") };
+  };
+}
+
+function formatError(logger: FastifyBaseLogger, exposeStacktraces: boolean) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = unwrapResolverError(error);
     if (original instanceof DomainError) {

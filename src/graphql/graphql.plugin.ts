@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { ApolloServer } from "@apollo/server";
 import { ApolloServerPluginDisableSuggestions } from "@apollo/server/plugin/disableSuggestions";
 import {
@@ -9,12 +10,15 @@ import { InMemoryLRUCache } from "@apollo/utils.keyvaluecache";
 import fastifyStatic from "@fastify/static";
 import { getDistDirectory, renderAltair } from "altair-static";
 import type { FastifyPluginAsync } from "fastify";
+import type { DocumentNode } from "graphql";
 import type { Services } from "../services.js";
 import { compiledExecutionPlugin } from "./compiled-execution.js";
 import { createContext, type GraphQLContext } from "./context.js";
+import { JsonTooDeepError, jsonNestsDeeperThan } from "../security/json-depth.js";
+import { documentHeapBytes, stringHeapBytes } from "./document-memory.js";
 import { createFormatError } from "./errors.js";
 import { developmentLandingPagePlugin } from "./landing-page.js";
-import { limitRules } from "./limits.js";
+import { graphqlLimits } from "./limits.js";
 import { metricsPlugin } from "./metrics.plugin.js";
 import { registerResponseCache, responseCacheTagsPlugin } from "./response-cache.plugin.js";
 import { buildGraphQLSchema } from "./schema.js";
@@ -24,6 +28,11 @@ export interface GraphQLPluginOptions {
 }
 
 const ALTAIR_PATH = "/altair/";
+/** Altair's page: its own scripts and styles, plus the one inline start-up script (by nonce). */
+const altairCsp = (nonce: string) =>
+  `default-src 'self'; script-src 'self' 'nonce-${nonce}'; style-src 'self' 'unsafe-inline'; ` +
+  "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; frame-ancestors 'none'";
+const META_CSP = /<meta http-equiv="Content-Security-Policy" content="([^"]+)"/i;
 
 /**
  * Apollo Server at /graphql (GET and POST). Development: Apollo Sandbox as the landing page (needs internet)
@@ -36,20 +45,34 @@ export const graphqlPlugin: FastifyPluginAsync<GraphQLPluginOptions> = async (ap
   const limits = config.graphqlLimits;
   const responseCache = config.cache.enabled && config.cache.responseTtlSeconds > 0;
   const schema = await buildGraphQLSchema();
+  const limitChecks = graphqlLimits(limits);
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
     introspection: !production,
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
-    validationRules: limitRules(limits),
+    validationRules: limitChecks.validationRules,
     parseOptions: { maxTokens: limits.maxTokens },
+    // Both bounded by the heap they hold (src/graphql/document-memory.ts), not by text length or entry count.
+    documentStore: new InMemoryLRUCache<DocumentNode>({
+      maxSize: limits.documentCacheBytes,
+      sizeCalculation: documentHeapBytes,
+    }),
     persistedQueries:
-      limits.apqCacheBytes > 0 ? { cache: new InMemoryLRUCache({ maxSize: limits.apqCacheBytes }) } : false,
+      limits.apqCacheBytes > 0
+        ? {
+            cache: new InMemoryLRUCache<string>({
+              maxSize: limits.apqCacheBytes,
+              sizeCalculation: stringHeapBytes,
+            }),
+          }
+        : false,
     // The process's own shutdown (src/server.ts) drains HTTP and then stops Apollo through onClose.
     stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: config.environment === "development",
-    formatError: createFormatError(app.log, config.environment === "development"),
+    formatError: createFormatError(app.log, config.environment === "development", production),
     plugins: [
+      limitChecks.plugin,
       metricsPlugin(),
       compiledExecutionPlugin(),
       // No cache hints are used (the response caches decide by policy); the plugin would wrap every field.
@@ -65,6 +88,13 @@ export const graphqlPlugin: FastifyPluginAsync<GraphQLPluginOptions> = async (ap
   // Refuse oversized documents before they are parsed at all.
   app.addHook("preHandler", async (req, reply) => {
     if (req.routeOptions.url !== "/graphql") return;
+    // GET carries variables and extensions as JSON texts, which Apollo parses itself.
+    if (req.method === "GET") {
+      const { variables, extensions } = req.query as Record<string, unknown>;
+      for (const text of [variables, extensions]) {
+        if (typeof text === "string" && jsonNestsDeeperThan(text)) throw new JsonTooDeepError();
+      }
+    }
     const query =
       (req.body as { query?: unknown } | undefined)?.query ?? (req.query as { query?: unknown }).query;
     if (typeof query === "string" && Buffer.byteLength(query) > limits.maxDocumentBytes) {
@@ -79,6 +109,16 @@ export const graphqlPlugin: FastifyPluginAsync<GraphQLPluginOptions> = async (ap
     }
   });
 
+  // Apollo's landing page states its policy (nonces and Apollo's CDN) in a <meta> tag; the header makes it hold
+  // for the whole page, and frame-ancestors can only be set by a header.
+  app.addHook("onSend", async (req, reply, payload) => {
+    if (req.routeOptions.url !== "/graphql" || typeof payload !== "string") return payload;
+    if (!String(reply.getHeader("content-type") ?? "").startsWith("text/html")) return payload;
+    const policy = META_CSP.exec(payload)?.[1];
+    reply.header("content-security-policy", `${policy ?? "default-src 'none'"}; frame-ancestors 'none'`);
+    return payload;
+  });
+
   if (responseCache) {
     registerResponseCache(app, {
       cache: services.cache,
@@ -86,6 +126,8 @@ export const graphqlPlugin: FastifyPluginAsync<GraphQLPluginOptions> = async (ap
       accounts: services.accounts,
       schema,
       ttlSeconds: config.cache.responseTtlSeconds,
+      maxTokens: limits.maxTokens,
+      verdictBytes: limits.documentCacheBytes / 4,
     });
   }
 
@@ -104,16 +146,22 @@ export const graphqlPlugin: FastifyPluginAsync<GraphQLPluginOptions> = async (ap
         schemaHide: true,
         decorateReply: false,
       });
-      ide.get(ALTAIR_PATH, { schema: { hide: true } } as object, (_req, reply) =>
-        reply.type("text/html; charset=utf-8").send(
-          renderAltair({
-            baseURL: ALTAIR_PATH,
-            endpointURL: "/graphql",
-            disableAccount: true,
-            initialQuery: "{\n  categories {\n    type\n    name\n    products { pid name price }\n  }\n}\n",
-          }),
-        ),
-      );
+      ide.get(ALTAIR_PATH, { schema: { hide: true } } as object, (_req, reply) => {
+        const nonce = randomBytes(16).toString("base64");
+        return reply
+          .type("text/html; charset=utf-8")
+          .header("content-security-policy", altairCsp(nonce))
+          .send(
+            renderAltair({
+              cspNonce: nonce,
+              baseURL: ALTAIR_PATH,
+              endpointURL: "/graphql",
+              disableAccount: true,
+              initialQuery:
+                "{\n  categories {\n    type\n    name\n    products { pid name price }\n  }\n}\n",
+            }),
+          );
+      });
     });
   }
 };

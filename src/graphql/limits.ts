@@ -1,21 +1,30 @@
 /**
- * Validation rules that refuse abusive operations before any resolver runs: too deep, too many aliases, too
- * many root fields, or too costly. Cost: every field costs 1, and a list field multiplies the cost of its
- * selection by its page size (the `first` argument, or the largest allowed page when `first` is a variable,
- * or ASSUMED_LIST_SIZE for unpaged lists). Introspection (`__schema`, `__type`) is not counted, so the
- * standard introspection query keeps working where introspection is on.
+ * Limits that refuse abusive operations before any resolver runs, and before graphql-js's standard validation
+ * rules do their (superlinear) work on them: too deep, too many aliases, too many root fields, too many
+ * selections in one selection set, or too costly. Fragments and inline fragments count where they are spread.
+ *
+ * Cost: every field costs 1, and a list field multiplies the cost of its selection by its page size (the `first`
+ * argument, or the largest allowed page when `first` is a variable, or an assumed size for unpaged lists).
+ * Introspection (`__schema`, `__type`) is not counted, so the standard introspection query keeps working where
+ * introspection is on.
+ *
+ * One walk of the document with every named fragment measured once (memoised), so the check is linear in the
+ * document's size whatever the fragments multiply to; the first limit exceeded stops it.
  */
+import type { ApolloServerPlugin, BaseContext } from "@apollo/server";
 import {
   type ASTVisitor,
+  type DocumentNode,
   type FieldNode,
   type FragmentDefinitionNode,
   getNamedType,
   getNullableType,
   GraphQLError,
   type GraphQLNamedType,
+  type GraphQLSchema,
+  isInterfaceType,
   isListType,
   isObjectType,
-  isInterfaceType,
   Kind,
   type OperationDefinitionNode,
   type SelectionSetNode,
@@ -29,6 +38,8 @@ export interface GraphQLLimits {
   maxDepth: number;
   maxAliases: number;
   maxRootFields: number;
+  /** Fields one selection set may select, counting those its fragments add. */
+  maxSelections: number;
   maxCost: number;
 }
 
@@ -60,132 +71,171 @@ function limitError(what: string, actual: number, max: number) {
   });
 }
 
+/** What a selection set adds up to once its fragments are expanded where they are spread. */
 interface Measure {
+  /** Fields selected at this level (fragments flattened in). */
+  fields: number;
+  /** The most fields any one selection set at this level or below selects. */
+  widest: number;
+  aliases: number;
   depth: number;
   cost: number;
 }
 
-class OperationMeasure {
-  private readonly fragments = new Map<string, FragmentDefinitionNode>();
+const EMPTY: Measure = { fields: 0, widest: 0, aliases: 0, depth: 0, cost: 0 };
 
-  constructor(private readonly context: ValidationContext) {
-    for (const definition of context.getDocument().definitions) {
+class DocumentMeasure {
+  private readonly fragments = new Map<string, FragmentDefinitionNode>();
+  private readonly measured = new Map<string, Measure>();
+  private readonly measuring = new Set<string>();
+
+  constructor(
+    private readonly schema: GraphQLSchema,
+    document: DocumentNode,
+  ) {
+    for (const definition of document.definitions) {
       if (definition.kind === Kind.FRAGMENT_DEFINITION) this.fragments.set(definition.name.value, definition);
     }
   }
 
-  /** Depth and cost of a selection set on `type`; `seen` (the fragments being expanded) stops cycles. */
-  measure(
-    selectionSet: SelectionSetNode,
-    type: GraphQLNamedType | undefined,
-    seen = new Set<string>(),
-  ): Measure {
-    let depth = 0;
-    let cost = 0;
-    for (const selection of selectionSet.selections) {
-      if (selection.kind === Kind.FIELD) {
-        const field = this.field(selection, type, seen);
-        depth = Math.max(depth, field.depth);
-        cost += field.cost;
-        continue;
-      }
-      let inner: SelectionSetNode;
-      let innerType = type;
-      let innerSeen = seen;
-      if (selection.kind === Kind.INLINE_FRAGMENT) {
-        inner = selection.selectionSet;
-        if (selection.typeCondition)
-          innerType = this.context.getSchema().getType(selection.typeCondition.name.value) ?? type;
-      } else {
-        const name = selection.name.value;
-        const fragment = this.fragments.get(name);
-        if (!fragment || seen.has(name)) continue;
-        inner = fragment.selectionSet;
-        innerType = this.context.getSchema().getType(fragment.typeCondition.name.value) ?? type;
-        // Only this spread's subtree knows the fragment: every other spread of it is counted in full.
-        innerSeen = new Set([...seen, name]);
-      }
-      const measured = this.measure(inner, innerType, innerSeen);
-      depth = Math.max(depth, measured.depth);
-      cost += measured.cost;
-    }
-    return { depth, cost };
+  operation(operation: OperationDefinitionNode): Measure {
+    const root =
+      operation.operation === "mutation"
+        ? this.schema.getMutationType()
+        : operation.operation === "subscription"
+          ? this.schema.getSubscriptionType()
+          : this.schema.getQueryType();
+    return this.selectionSet(operation.selectionSet, root ?? undefined);
   }
 
-  private field(node: FieldNode, parent: GraphQLNamedType | undefined, seen: Set<string>): Measure {
+  private selectionSet(selectionSet: SelectionSetNode, type: GraphQLNamedType | undefined): Measure {
+    const total = { ...EMPTY };
+    const add = (part: Measure) => {
+      total.fields += part.fields;
+      total.widest = Math.max(total.widest, part.widest);
+      total.aliases += part.aliases;
+      total.depth = Math.max(total.depth, part.depth);
+      total.cost += part.cost;
+    };
+    for (const selection of selectionSet.selections) {
+      if (selection.kind === Kind.FIELD) add(this.field(selection, type));
+      else if (selection.kind === Kind.INLINE_FRAGMENT) {
+        const inner = selection.typeCondition ? this.typeNamed(selection.typeCondition.name.value) : type;
+        add(this.selectionSet(selection.selectionSet, inner));
+      } else add(this.fragment(selection.name.value));
+    }
+    total.widest = Math.max(total.widest, total.fields);
+    return total;
+  }
+
+  /** A named fragment, measured once; a spread inside its own expansion (a cycle, invalid anyway) adds nothing. */
+  private fragment(name: string): Measure {
+    const known = this.measured.get(name);
+    if (known) return known;
+    const fragment = this.fragments.get(name);
+    if (!fragment || this.measuring.has(name)) return EMPTY;
+    this.measuring.add(name);
+    const measure = this.selectionSet(
+      fragment.selectionSet,
+      this.typeNamed(fragment.typeCondition.name.value),
+    );
+    this.measuring.delete(name);
+    this.measured.set(name, measure);
+    return measure;
+  }
+
+  private typeNamed(name: string): GraphQLNamedType | undefined {
+    return this.schema.getType(name) ?? undefined;
+  }
+
+  private field(node: FieldNode, parent: GraphQLNamedType | undefined): Measure {
     const name = node.name.value;
-    if (name.startsWith("__")) return { depth: 0, cost: 0 };
+    const aliases = node.alias ? 1 : 0;
+    if (name.startsWith("__")) return { fields: 1, widest: 1, aliases, depth: 0, cost: 0 };
     const definition = isObjectType(parent) || isInterfaceType(parent) ? parent.getFields()[name] : undefined;
-    if (!node.selectionSet) return { depth: 1, cost: 1 };
-    const child = this.measure(
+    if (!node.selectionSet) return { fields: 1, widest: 1, aliases, depth: 1, cost: 1 };
+    const child = this.selectionSet(
       node.selectionSet,
       definition ? getNamedType(definition.type) : undefined,
-      seen,
     );
     // A connection's `edges` list is the page its `first` already counted.
     const isEdges = name === "edges" && Boolean(parent?.name.endsWith("Connection"));
     const isList = definition ? isListType(getNullableType(definition.type)) && !isEdges : false;
     const key = `${parent?.name}.${name}`;
-    const multiplier = isList || this.hasFirst(node) ? this.pageSize(node, isList, key) : 1;
-    return { depth: child.depth + 1, cost: 1 + multiplier * child.cost };
-  }
-
-  private hasFirst(node: FieldNode): boolean {
-    return Boolean(node.arguments?.some((a) => a.name.value === "first"));
-  }
-
-  private pageSize(node: FieldNode, isList: boolean, key: string): number {
-    const first = node.arguments?.find((a) => a.name.value === "first");
-    if (!first) return isList ? (LIST_SIZE_HINTS[key] ?? ASSUMED_LIST_SIZE) : DEFAULT_PAGE_SIZE;
-    if (first.value.kind === Kind.INT) return Math.max(1, Number(first.value.value));
-    return MAX_PAGE[key] ?? MAX_PAGE_SIZE; // a variable: assume the largest page
+    const multiplier = isList || hasFirst(node) ? pageSize(node, isList, key) : 1;
+    return {
+      fields: 1,
+      widest: child.widest,
+      aliases: aliases + child.aliases,
+      depth: child.depth + 1,
+      cost: 1 + multiplier * child.cost,
+    };
   }
 }
 
-function countAliases(context: ValidationContext): number {
-  let aliases = 0;
-  const visit = (selectionSet: SelectionSetNode) => {
-    for (const selection of selectionSet.selections) {
-      if (selection.kind === Kind.FIELD && selection.alias) aliases++;
-      if ("selectionSet" in selection && selection.selectionSet) visit(selection.selectionSet);
-    }
+function hasFirst(node: FieldNode): boolean {
+  return Boolean(node.arguments?.some((a) => a.name.value === "first"));
+}
+
+function pageSize(node: FieldNode, isList: boolean, key: string): number {
+  const first = node.arguments?.find((a) => a.name.value === "first");
+  if (!first) return isList ? (LIST_SIZE_HINTS[key] ?? ASSUMED_LIST_SIZE) : DEFAULT_PAGE_SIZE;
+  if (first.value.kind === Kind.INT) return Math.max(1, Number(first.value.value));
+  return MAX_PAGE[key] ?? MAX_PAGE_SIZE; // a variable: assume the largest page
+}
+
+/** The first limit `document` exceeds, or undefined. Linear in the document's size. */
+export function checkLimits(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  limits: GraphQLLimits,
+): GraphQLError | undefined {
+  const measure = new DocumentMeasure(schema, document);
+  for (const definition of document.definitions) {
+    if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
+    const { fields, aliases, widest, depth, cost } = measure.operation(definition);
+    if (fields > limits.maxRootFields)
+      return limitError("the number of root fields", fields, limits.maxRootFields);
+    if (aliases > limits.maxAliases) return limitError("the number of aliases", aliases, limits.maxAliases);
+    if (widest > limits.maxSelections)
+      return limitError("the number of selections in one selection set", widest, limits.maxSelections);
+    if (depth > limits.maxDepth) return limitError("the query depth", depth, limits.maxDepth);
+    if (cost > limits.maxCost) return limitError("the query cost", cost, limits.maxCost);
+  }
+  return undefined;
+}
+
+/**
+ * The limits, checked before graphql-js validates anything. graphql-js runs every validation rule in one walk,
+ * so a rule cannot stop the standard rules (OverlappingFieldsCanBeMerged is quadratic) from working through a
+ * hostile document first. So the plugin measures the parsed document when Apollo is about to validate it (a
+ * document Apollo already validated and cached is not measured again), and a refused document is swapped for
+ * an empty one, which the standard rules pass at no cost and on which the rule reports the refusal: Apollo then
+ * answers it as any validation failure (400, GRAPHQL_VALIDATION_FAILED, every plugin hook).
+ */
+export function graphqlLimits(limits: GraphQLLimits): {
+  plugin: ApolloServerPlugin<BaseContext>;
+  validationRules: ValidationRule[];
+} {
+  const refusals = new WeakMap<DocumentNode, GraphQLError>();
+  const plugin: ApolloServerPlugin<BaseContext> = {
+    async requestDidStart() {
+      return {
+        async validationDidStart(requestContext) {
+          const error = checkLimits(requestContext.schema, requestContext.document, limits);
+          if (!error) return;
+          const empty: DocumentNode = { kind: Kind.DOCUMENT, definitions: [] };
+          refusals.set(empty, error);
+          (requestContext as { document: DocumentNode }).document = empty;
+        },
+      };
+    },
   };
-  for (const definition of context.getDocument().definitions) {
-    if ("selectionSet" in definition && definition.selectionSet) visit(definition.selectionSet);
-  }
-  return aliases;
-}
-
-export function limitRules(limits: GraphQLLimits): ValidationRule[] {
-  const operationRule = (context: ValidationContext): ASTVisitor => ({
-    OperationDefinition(operation: OperationDefinitionNode) {
-      const schema = context.getSchema();
-      const root =
-        operation.operation === "mutation"
-          ? schema.getMutationType()
-          : operation.operation === "subscription"
-            ? schema.getSubscriptionType()
-            : schema.getQueryType();
-      const rootFields = operation.selectionSet.selections.length;
-      if (rootFields > limits.maxRootFields) {
-        context.reportError(limitError("the number of root fields", rootFields, limits.maxRootFields));
-      }
-      const { depth, cost } = new OperationMeasure(context).measure(
-        operation.selectionSet,
-        root ?? undefined,
-      );
-      if (depth > limits.maxDepth) context.reportError(limitError("the query depth", depth, limits.maxDepth));
-      if (cost > limits.maxCost) context.reportError(limitError("the query cost", cost, limits.maxCost));
+  const rule = (context: ValidationContext): ASTVisitor => ({
+    Document(document) {
+      const error = refusals.get(document);
+      if (error) context.reportError(error);
     },
   });
-  const aliasRule = (context: ValidationContext): ASTVisitor => ({
-    Document: {
-      leave() {
-        const aliases = countAliases(context);
-        if (aliases > limits.maxAliases)
-          context.reportError(limitError("the number of aliases", aliases, limits.maxAliases));
-      },
-    },
-  });
-  return [operationRule, aliasRule];
+  return { plugin, validationRules: [rule] };
 }

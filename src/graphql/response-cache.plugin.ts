@@ -19,13 +19,14 @@ import { type GraphQLSchema, Kind, type OperationDefinitionNode, parse, print } 
 import type { AccountsService } from "../accounts/accounts.service.js";
 import { signedIn } from "../auth/request-identity.js";
 import type { TaggedCache } from "../cache/cache.js";
+import { BoundedLru } from "../cache/lru.js";
 import type { UserCache, UserSlot, UserSnapshot } from "../cache/user-cache.js";
 import { type DocumentScope, documentScope, tagsOfField } from "./cache-policy.js";
+import { stringHeapBytes } from "./document-memory.js";
 import type { GraphQLContext } from "./context.js";
+import { cacheableOperation, negotiatedContentType } from "./graphql-request.js";
 
 const CACHE = "graphql-response";
-/** Distinct query texts whose verdict is remembered (each costs one parse). */
-const MAX_VERDICTS = 1_000;
 
 interface Verdict {
   scope: DocumentScope;
@@ -72,42 +73,34 @@ function passesCsrfCheck(req: FastifyRequest): boolean {
   return Boolean(contentType) && !SIMPLE_CONTENT_TYPES.includes(contentType!);
 }
 
-/** The query, operation name and variables of a GraphQL request over GET or POST, when it has a query text. */
-function operationOf(req: FastifyRequest) {
-  const source = (req.method === "GET" ? req.query : req.body) as Record<string, unknown> | undefined;
-  if (!source || typeof source.query !== "string") return undefined;
-  let variables = source.variables ?? {};
-  if (typeof variables === "string") {
-    try {
-      variables = JSON.parse(variables);
-    } catch {
-      return undefined;
-    }
-  }
-  const operationName = typeof source.operationName === "string" ? source.operationName : "";
-  return { query: source.query, operationName, variables };
-}
-
 export interface ResponseCacheOptions {
   cache: TaggedCache;
   userCache: UserCache;
   accounts: AccountsService;
   schema: GraphQLSchema;
   ttlSeconds: number;
+  maxTokens: number;
+  /** Memory for remembered verdicts (which documents may be cached, and their printed form). */
+  verdictBytes: number;
 }
 
 export function registerResponseCache(
   app: FastifyInstance,
-  { cache, userCache, accounts, schema, ttlSeconds }: ResponseCacheOptions,
+  { cache, userCache, accounts, schema, ttlSeconds, maxTokens, verdictBytes }: ResponseCacheOptions,
 ): void {
-  const verdicts = new Map<string, Verdict>();
+  // Keyed by the query's hash: a remembered verdict holds its printed document, never the client's text.
+  const verdicts = new BoundedLru<Verdict>(
+    verdictBytes,
+    (verdict, key) => stringHeapBytes(key) + (verdict.normalised ? stringHeapBytes(verdict.normalised) : 0),
+  );
 
   const verdictOf = (query: string, operationName: string): Verdict => {
-    const known = verdicts.get(query);
+    const id = createHash("sha256").update(`${operationName}\n${query}`).digest("base64url");
+    const known = verdicts.get(id);
     if (known) return known;
     let verdict: Verdict = { scope: "none", normalised: null };
     try {
-      const document = parse(query);
+      const document = parse(query, { maxTokens, noLocation: true });
       const operations = document.definitions.filter(
         (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
       );
@@ -119,18 +112,18 @@ export function registerResponseCache(
     } catch {
       // Unparseable: Apollo answers it; nothing to cache.
     }
-    if (verdicts.size >= MAX_VERDICTS) verdicts.delete(verdicts.keys().next().value!);
-    verdicts.set(query, verdict);
+    verdicts.set(id, verdict);
     return verdict;
   };
 
-  const hit = (reply: FastifyReply, bytes: Buffer | string) =>
-    reply.code(200).type("application/json; charset=utf-8").header("x-cache", "HIT").send(bytes);
+  const hit = (reply: FastifyReply, contentType: string, bytes: Buffer | string) =>
+    reply.code(200).type(contentType).header("vary", "Accept").header("x-cache", "HIT").send(bytes);
 
   app.addHook("preHandler", async (req, reply) => {
     if (req.routeOptions.url !== "/graphql" || !passesCsrfCheck(req)) return;
-    const operation = operationOf(req);
-    if (!operation) return;
+    const operation = cacheableOperation(req);
+    const contentType = negotiatedContentType(req);
+    if (!operation || !contentType) return;
     const { scope, normalised } = verdictOf(operation.query, operation.operationName);
     if (normalised === null) return;
     const key = createHash("sha256")
@@ -143,13 +136,13 @@ export function registerResponseCache(
       if (!session?.snapshot) return;
       const slot: UserSlot = { part: "all", name: `graphql:${key}` };
       const bytes = userCache.peek<string>(session.snapshot, slot);
-      if (bytes !== undefined) return hit(reply, bytes);
+      if (bytes !== undefined) return hit(reply, contentType, bytes);
       req.userResponseCache = { snapshot: session.snapshot, slot };
       return;
     }
     const found = await cache.peekBytes(CACHE, key);
     if (!found) return;
-    if (found.hit) return hit(reply, found.bytes);
+    if (found.hit) return hit(reply, contentType, found.bytes);
     req.responseCache = { key, seq: found.seq, tags: new Set() };
   });
 
@@ -158,6 +151,7 @@ export function registerResponseCache(
     const pendingUser = req.userResponseCache;
     if ((!pending && !pendingUser) || reply.getHeader("x-cache") === "HIT") return payload;
     reply.header("x-cache", "MISS");
+    reply.header("vary", "Accept");
     // Only complete answers: no errors anywhere in the body.
     if (reply.statusCode !== 200 || typeof payload !== "string" || payload.includes('"errors":'))
       return payload;

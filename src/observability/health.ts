@@ -33,6 +33,12 @@ export async function checkHealth(db: Database, redis: Redis, timeoutMs = 2_000)
   return report;
 }
 
+/** `fn` run at most once at a time: calls while it runs share its result. */
+export function singleFlight<T>(fn: () => Promise<T>): () => Promise<T> {
+  let running: Promise<T> | undefined;
+  return () => (running ??= fn().finally(() => (running = undefined)));
+}
+
 export interface ReadinessReport extends HealthReport {
   ready: boolean;
   migrations: "applied" | "pending" | "unknown";

@@ -1,23 +1,32 @@
 import type { FastifyInstance } from "fastify";
 import { metrics, registry } from "./metrics.js";
 
+/** The status label of a request the client gave up on before the answer was written (nginx's convention). */
+export const ABORTED_STATUS = "499";
+
 /**
  * Request count, duration and in-flight gauge for every route, labelled by the route template (never the raw
  * URL), and GET /metrics for Prometheus. Call on the root instance before the routes are added.
+ *
+ * The response's `close` event ends every request exactly once, whether it was answered or the client went
+ * away first: Fastify's onResponse runs only for a response that finished, and onRequestAbort only while the
+ * request body is still arriving, so a client that closed while its request was being handled leaked one
+ * in-flight request and was never counted.
  */
 export function registerHttpMetrics(app: FastifyInstance): void {
-  // A request leaves the in-flight gauge once: when answered, or when the client gave up first.
-  const inFlight = new WeakSet<object>();
-  const done = (req: object) => {
-    if (inFlight.delete(req)) metrics.httpInFlight.dec();
-  };
-  app.addHook("onRequest", async (req) => {
-    inFlight.add(req);
+  const counted = new WeakSet<object>();
+  app.addHook("onRequest", async (req, reply) => {
     metrics.httpInFlight.inc();
+    reply.raw.once("close", () => {
+      metrics.httpInFlight.dec();
+      if (counted.has(req)) return;
+      const route = req.routeOptions.url ?? "unmatched";
+      metrics.httpRequests.inc({ method: req.method, route, status: ABORTED_STATUS });
+      metrics.httpDuration.observe({ method: req.method, route }, reply.elapsedTime / 1000);
+    });
   });
-  app.addHook("onRequestAbort", async (req) => done(req));
   app.addHook("onResponse", async (req, reply) => {
-    done(req);
+    counted.add(req);
     const route = req.routeOptions.url ?? "unmatched";
     metrics.httpRequests.inc({ method: req.method, route, status: String(reply.statusCode) });
     metrics.httpDuration.observe({ method: req.method, route }, reply.elapsedTime / 1000);

@@ -154,7 +154,7 @@ export const metrics = {
   }),
   cacheInvalidatedKeys: new Counter({
     name: "cache_invalidated_keys_total",
-    help: "Cache entries removed by tag invalidations",
+    help: "Tags whose stamp an invalidation moved (each drops every entry carrying it; entries expire later)",
     registers: [registry],
   }),
   redisUp: new Gauge({

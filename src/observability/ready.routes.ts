@@ -1,10 +1,11 @@
 import type { FastifyPluginAsync } from "fastify";
-import { checkReadiness } from "./health.js";
+import { checkReadiness, singleFlight } from "./health.js";
 
 /** GET /ready for load balancers and orchestrators: 200 when this replica should get traffic, else 503. */
 export const readyRoutes: FastifyPluginAsync = async (app) => {
+  const check = singleFlight(() => checkReadiness(app.deps.db, app.deps.redis));
   app.get("/ready", async (_req, reply) => {
-    const report = await checkReadiness(app.deps.db, app.deps.redis);
+    const report = await check();
     return reply.code(report.ready ? 200 : 503).send({
       status: report.ready ? "ready" : "not ready",
       database: report.database,

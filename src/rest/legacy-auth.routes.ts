@@ -1,6 +1,7 @@
 import fastifyFormbody from "@fastify/formbody";
 import fastifyMultipart from "@fastify/multipart";
 import type { FastifyPluginAsync } from "fastify";
+import { registrationProblems } from "../accounts/account.rules.js";
 import { ConflictError, InvalidInputError, RateLimitedError, UnauthenticatedError } from "../errors.js";
 import {
   BEARER_CHALLENGE,
@@ -11,6 +12,13 @@ import {
 } from "./legacy-errors.js";
 import { formField, modelBody, optionalIntField, stringField } from "./legacy-validation.js";
 import { loginSchema, registerSchema } from "./legacy.schemas.js";
+
+const REGISTER_FIELDS = ["username", "password", "nickName", "phoneNum"];
+
+function inFieldOrder(issues: ValidationIssue[], fields: string[]): ValidationIssue[] {
+  const rank = (issue: ValidationIssue) => fields.indexOf(String(issue.loc[1]));
+  return [...issues].sort((a, b) => rank(a) - rank(b));
+}
 
 // Service field names -> the legacy body's.
 const LEGACY_FIELD: Record<string, string> = { phone: "phoneNum" };
@@ -36,7 +44,15 @@ export const legacyAuthRoutes: FastifyPluginAsync = async (app) => {
     const password = stringField(body, "password", issues);
     const nickName = stringField(body, "nickName", issues, "");
     const phoneNum = optionalIntField(body, "phoneNum", issues);
-    if (issues.length > 0) throw validationFailed(issues);
+    // pydantic reports every field at once: the account rules of the fields whose type was right too.
+    const problems = registrationProblems({
+      username,
+      password,
+      nickName,
+      phone: phoneNum == null ? null : String(phoneNum),
+    });
+    issues.push(...problems.map((err) => ruleViolation(err, body)));
+    if (issues.length > 0) throw validationFailed(inFieldOrder(issues, REGISTER_FIELDS));
     try {
       await accounts.register(
         {
@@ -62,7 +78,23 @@ export const legacyAuthRoutes: FastifyPluginAsync = async (app) => {
     await form.register(fastifyFormbody);
     await form.register(fastifyMultipart, {
       attachFieldsToBody: "keyValues",
-      limits: { fileSize: 64 * 1024, files: 0, fields: 20 },
+      limits: {
+        fileSize: 64 * 1024,
+        files: 0,
+        fields: 20,
+        parts: 20,
+        fieldNameSize: 100,
+        fieldSize: 16 * 1024,
+      },
+    });
+    // Busboy reads the raw request, past Fastify's body limit: hold multipart bodies to that limit by their
+    // declared length (nginx always declares it; a chunked multipart body from a direct client is refused).
+    const bodyLimit = app.deps.config.http.bodyLimitBytes;
+    form.addHook("preParsing", async (req) => {
+      if (!req.headers["content-type"]?.toLowerCase().startsWith("multipart/")) return;
+      const length = req.headers["content-length"];
+      if (length === undefined) throw new LegacyHttpError(411, "Length Required");
+      if (Number(length) > bodyLimit) throw new LegacyHttpError(413, "Request body is too large");
     });
     form.post("/auth/login", { schema: loginSchema }, async (req, reply) => {
       const { issues, body } = modelBody(req.body);

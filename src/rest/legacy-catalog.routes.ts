@@ -7,6 +7,10 @@ import { LegacyHttpError, sendLegacy } from "./legacy-errors.js";
 import { legacyDateTime, PyFloat } from "./legacy-json.js";
 import { productDetailSchema, promotionsSchema, typeProductsSchema, typesSchema } from "./legacy.schemas.js";
 
+/** The width of the `pid` and category `type` columns: a longer path parameter names nothing. */
+const MAX_KEY_LENGTH = 32;
+const tooLong = (param: string) => param.length > MAX_KEY_LENGTH && [...param].length > MAX_KEY_LENGTH;
+
 function optionFields(groups: OptionGroup[], kind: OptionKind): [string, string] {
   const group = groups.find((g) => g.kind === kind);
   return [group ? group.choices.map((c) => c.value).join("/") : "", group?.label ?? OPTION_LABELS[kind]];
@@ -36,8 +40,10 @@ export const legacyCatalogRoutes: FastifyPluginAsync = async (app) => {
   app.get<{ Params: { type_name: string } }>(
     "/products/typeProducts/:type_name",
     { schema: typeProductsSchema },
-    async (req, reply) =>
-      sendCachedLegacy(app, reply, `type-products:${req.params.type_name.toLowerCase()}`, async () => {
+    async (req, reply) => {
+      // Longer than the column: names no category (and must not become a cache key).
+      if (tooLong(req.params.type_name)) return sendLegacy(reply, 200, { result: [], code: 500 });
+      return sendCachedLegacy(app, reply, `type-products:${req.params.type_name.toLowerCase()}`, async () => {
         const category = await catalog.categoryByType(req.params.type_name);
         if (!category) return { status: 200, body: { result: [], code: 500 }, tags: [] };
         const [products] = await catalog.productsByCategoryIds([category.id]);
@@ -60,14 +66,15 @@ export const legacyCatalogRoutes: FastifyPluginAsync = async (app) => {
           code: 500,
         };
         return { status: 200, body, tags: [Tags.categories, Tags.products, Tags.category(category.id)] };
-      }),
+      });
+    },
   );
 
   app.get<{ Params: { pid: string } }>(
     "/products/productDetail/:pid",
     { schema: productDetailSchema },
     async (req, reply) => {
-      const product = await catalog.productByPid(req.params.pid);
+      const product = tooLong(req.params.pid) ? null : await catalog.productByPid(req.params.pid);
       if (!product) throw new LegacyHttpError(404, "商品不存在");
       catalog.recordView(product);
       return sendCachedLegacy(app, reply, `product-detail:${product.id}`, async () => {

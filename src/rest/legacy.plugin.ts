@@ -1,10 +1,11 @@
 import type { FastifyPluginAsync, HTTPMethods } from "fastify";
-import { checkHealth } from "../observability/health.js";
+import { checkHealth, singleFlight } from "../observability/health.js";
 import { legacyAuthRoutes } from "./legacy-auth.routes.js";
 import { legacyCatalogRoutes } from "./legacy-catalog.routes.js";
 import { LegacyHttpError, sendLegacy } from "./legacy-errors.js";
 import { legacyUsersRoutes } from "./legacy-users.routes.js";
 import { InvalidJsonBody } from "./legacy-validation.js";
+import { JsonTooDeepError, jsonNestsDeeperThan } from "../security/json-depth.js";
 import { healthSchema, rootSchema } from "./legacy.schemas.js";
 
 const METHODS: HTTPMethods[] = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
@@ -27,6 +28,7 @@ export const legacyPlugin: FastifyPluginAsync = async (app) => {
   app.addContentTypeParser("application/json", { parseAs: "string" }, (_req, text, done) => {
     const body = text as string;
     if (body.trim() === "") return done(null, undefined);
+    if (jsonNestsDeeperThan(body)) return done(new JsonTooDeepError(), undefined);
     try {
       done(null, JSON.parse(body));
     } catch (err) {
@@ -51,8 +53,9 @@ export const legacyPlugin: FastifyPluginAsync = async (app) => {
   app.get("/", { schema: rootSchema }, async (_req, reply) =>
     sendLegacy(reply, 200, { message: "欢迎使用咖啡店API服务" }),
   );
+  const health = singleFlight(() => checkHealth(app.deps.db, app.deps.redis));
   app.get("/health", { schema: healthSchema }, async (_req, reply) => {
-    const report = await checkHealth(app.deps.db, app.deps.redis);
+    const report = await health();
     // The legacy service said 200 even when a dependency was down; load balancers need the 503.
     return sendLegacy(reply, report.healthy ? 200 : 503, {
       status: report.healthy ? "healthy" : "unhealthy",

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { Config } from "../config.js";
 import { RateLimitedError } from "../errors.js";
 import type { RateLimiter } from "./rate-limiter.js";
@@ -57,7 +58,10 @@ export class AuthThrottle {
   }
 }
 
-/** Usernames are case-insensitive; anything longer than a username can be is cut (bounded key size). */
+/**
+ * The username as it appears in a Redis key: hashed, so that a client's text (up to the whole body limit) never
+ * becomes a key, and the same for every letter case.
+ */
 function userKey(username: string): string {
-  return username.toLowerCase().slice(0, 64);
+  return createHash("sha256").update(username.toLowerCase()).digest("base64url").slice(0, 22);
 }

@@ -3,6 +3,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Config } from "../config.js";
 import type { RateLimiter } from "./rate-limiter.js";
 
+const EXEMPT_ROUTES = new Set(["/health", "/ready", "/metrics"]);
+
 /** Headers every response carries; HTML pages (IDEs, docs) add their own Content-Security-Policy. */
 function securityHeaders(
   _req: FastifyRequest,
@@ -52,9 +54,11 @@ export async function registerHttpHygiene(app: FastifyInstance, config: Config, 
     });
   }
   const { requestsPerIp, windowSeconds } = config.rateLimits;
-  // Every path counts, probes included: a probe or a scrape every few seconds is far below the limit, and a
-  // flood of /health or /ready would otherwise reach the database pool unthrottled.
+  // Probes and scrapes are exempt: a load balancer or Prometheus behind the same address as real clients (one
+  // NAT, one proxy) must not see 429 and pull a healthy replica. Concurrent /health and /ready share one
+  // dependency check (singleFlight in src/observability/health.ts): a flood of them costs one query at a time.
   app.addHook("onRequest", async (req) => {
+    if (EXEMPT_ROUTES.has(req.routeOptions.url ?? "")) return;
     limiter.count(`ip:${req.ip}`, requestsPerIp, windowSeconds, "too many requests; slow down");
   });
   app.addHook("onClose", async () => limiter.close());

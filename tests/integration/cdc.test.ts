@@ -134,9 +134,8 @@ function startWorker(): Promise<WorkerProcess> {
   return started.ready().then(() => started);
 }
 
-// The key layout of src/cache/cache.ts (`cache:v1:<cache>:<key>` under the client's prefix).
-const entryKey = (key: string) => `cache:v1:${CACHE}:${key}`;
-const isCached = async (key: string) => (await redis.exists(entryKey(key))) === 1;
+// Invalidation moves the tags' stamps: an entry is gone when a read no longer finds it fresh.
+const isCached = async (key: string) => (await cache.peekBytes(CACHE, key))?.hit === true;
 
 let entries = 0;
 /** Caches a value under `tags` the way the catalogue services do; returns its key. */
