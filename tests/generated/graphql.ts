@@ -11,8 +11,11 @@ export type AddToCartInput = {
   quantity: number;
 };
 
+/** The current password, as proof, and the new one. */
 export type ChangePasswordInput = {
+  /** The password now in use; a wrong one is BAD_USER_INPUT on this field. */
   currentPassword: string;
+  /** 8-128 characters with at least one letter and one digit. */
   newPassword: string;
 };
 
@@ -47,8 +50,11 @@ export type CreatePromotionInput = {
   startsAt?: string | null | undefined;
 };
 
+/** Credentials to sign in with. */
 export type LoginInput = {
+  /** The account's password. */
   password: string;
+  /** The account's username (letter case as registered). */
   username: string;
 };
 
@@ -97,11 +103,13 @@ export type ProductFilterInput = {
   search?: string | null | undefined;
 };
 
+/** A new account. */
 export type RegisterInput = {
+  /** Display name, up to 64 characters; omitted: empty. */
   nickName?: string | null | undefined;
   /** 8-128 characters with at least one letter and one digit. */
   password: string;
-  /** Digits, optionally starting with +. */
+  /** 5-20 digits, optionally starting with +; omitted or empty: none. */
   phone?: string | null | undefined;
   /** 3-32 letters, digits or underscores; unique regardless of letter case. */
   username: string;
@@ -109,7 +117,9 @@ export type RegisterInput = {
 
 /** CUSTOMER, or ADMIN: may edit the catalogue and advance orders. */
 export type Role =
+  /** Shop staff: may also edit the catalogue, see every order and advance orders. */
   | 'ADMIN'
+  /** A customer: orders for themselves. */
   | 'CUSTOMER';
 
 export type SetProductOptionInput = {
@@ -137,10 +147,15 @@ export type UpdateCategoryInput = {
 
 /** Fields to change; omitted fields stay, null clears phone and images. */
 export type UpdateMeInput = {
+  /** http(s) URL of at most 512 characters; null or empty returns to the default avatar. */
   avatarUrl?: string | null | undefined;
+  /** http(s) URL of at most 512 characters; null or empty returns to the default background. */
   backgroundUrl?: string | null | undefined;
+  /** Profile text, up to 500 characters, no control characters. */
   bio?: string | null | undefined;
+  /** Display name, up to 64 characters. */
   nickName?: string | null | undefined;
+  /** 5-20 digits, optionally starting with +; null or empty removes it. */
   phone?: string | null | undefined;
 };
 
