@@ -19,34 +19,51 @@ export type ChangePasswordInput = {
   newPassword: string;
 };
 
+/** A new category. */
 export type CreateCategoryInput = {
+  /** Display name, 1-64 characters. */
   name: string;
+  /** Menu position, lower first; -1000000 to 1000000, default 0. */
   sortOrder?: number | null | undefined;
-  /** Slug: 1-32 of a-z, 0-9, _. */
+  /** Slug: 1-32 of a-z, 0-9, _; unique (CONFLICT otherwise). */
   type: string;
 };
 
+/** A new product; omitted images get the default pictures. */
 export type CreateProductInput = {
+  /** Type of an existing category (BAD_USER_INPUT otherwise). */
   categoryType: string;
+  /** Menu text, up to 2000 characters. */
   description?: string | null | undefined;
+  /** English name, up to 128 characters. */
   enName?: string | null | undefined;
+  /** False takes it off the menu; a new product defaults to true. */
   isAvailable?: boolean | null | undefined;
+  /** True for a hot drink; a new product defaults to false. */
   isHot?: boolean | null | undefined;
+  /** Full-size image: http(s) URL or a path under static/images/, up to 512 characters. */
   largeImage?: string | null | undefined;
+  /** Display name, 1-64 characters. */
   name: string;
-  /** Slug: 1-32 of a-z, 0-9, _. */
+  /** Slug: 1-32 of a-z, 0-9, _; unique (CONFLICT otherwise). */
   pid: string;
+  /** Base price: non-negative, at most 2 decimals, below 100000000, e.g. "28.00". */
   price: string;
-  /** http(s) URL or a path under static/images/. */
+  /** Thumbnail: http(s) URL or a path under static/images/, up to 512 characters. */
   smallImage?: string | null | undefined;
 };
 
+/** A new promotion banner. */
 export type CreatePromotionInput = {
+  /** Caption, 1-255 characters. */
   description: string;
+  /** Shown until this time (UTC), after startsAt (BAD_USER_INPUT otherwise); omitted: no end. */
   endsAt?: string | null | undefined;
-  /** http(s) URL or a path under static/images/. */
+  /** Banner image: http(s) URL or a path under static/images/, up to 512 characters. */
   imageUrl: string;
+  /** Display position, lower first; -1000000 to 1000000, default 0. */
   sortOrder?: number | null | undefined;
+  /** Shown from this time (UTC); omitted: at once. */
   startsAt?: string | null | undefined;
 };
 
@@ -58,19 +75,25 @@ export type LoginInput = {
   username: string;
 };
 
+/** One choice of a product option. */
 export type OptionChoiceInput = {
   /** At most one; without one the first choice is the default. */
   isDefault?: boolean | null | undefined;
-  /** Added to the price; default 0.00. */
+  /** Added to the price, may be negative, at most 2 decimals; default "0.00". */
   priceDelta?: string | null | undefined;
+  /** The choice as shown, 1-32 characters; unique within the option. */
   value: string;
 };
 
 /** What a product option changes. */
 export type OptionKind =
+  /** Cream topping. */
   | 'CREAM'
+  /** Kind of milk. */
   | 'MILK'
+  /** Sweetness level. */
   | 'SUGAR'
+  /** Serving temperature. */
   | 'TEMPERATURE';
 
 export type OptionSelectionInput = {
@@ -122,12 +145,15 @@ export type Role =
   /** A customer: orders for themselves. */
   | 'CUSTOMER';
 
+/** A product's option of one kind, replacing any earlier one of that kind. */
 export type SetProductOptionInput = {
   /** 1-10 choices in display order. */
   choices: Array<OptionChoiceInput>;
+  /** The kind of option to set. */
   kind: OptionKind;
-  /** Display label, e.g. "温度". */
+  /** Display label, 1-32 characters, e.g. "温度". */
   label: string;
+  /** The product's pid (NOT_FOUND when unknown). */
   pid: string;
 };
 
@@ -140,8 +166,11 @@ export type UpdateCartItemInput = {
 
 /** Fields to change; omitted fields stay. */
 export type UpdateCategoryInput = {
+  /** Display name, 1-64 characters. */
   name?: string | null | undefined;
+  /** Menu position, lower first; -1000000 to 1000000. */
   sortOrder?: number | null | undefined;
+  /** Slug: 1-32 of a-z, 0-9, _; unique (CONFLICT otherwise). */
   type?: string | null | undefined;
 };
 
@@ -161,26 +190,39 @@ export type UpdateMeInput = {
 
 /** Fields to change; omitted fields stay. */
 export type UpdateProductInput = {
+  /** Type of an existing category (BAD_USER_INPUT otherwise). */
   categoryType?: string | null | undefined;
+  /** Menu text, up to 2000 characters. */
   description?: string | null | undefined;
+  /** English name, up to 128 characters. */
   enName?: string | null | undefined;
+  /** False takes it off the menu; a new product defaults to true. */
   isAvailable?: boolean | null | undefined;
+  /** True for a hot drink; a new product defaults to false. */
   isHot?: boolean | null | undefined;
+  /** Full-size image: http(s) URL or a path under static/images/, up to 512 characters. */
   largeImage?: string | null | undefined;
+  /** Display name, 1-64 characters. */
   name?: string | null | undefined;
-  /** Slug: 1-32 of a-z, 0-9, _. */
+  /** New pid. Slug: 1-32 of a-z, 0-9, _; unique (CONFLICT otherwise). */
   pid?: string | null | undefined;
+  /** Base price: non-negative, at most 2 decimals, below 100000000, e.g. "28.00". */
   price?: string | null | undefined;
-  /** http(s) URL or a path under static/images/. */
+  /** Thumbnail: http(s) URL or a path under static/images/, up to 512 characters. */
   smallImage?: string | null | undefined;
 };
 
 /** Fields to change; omitted fields stay, null clears startsAt/endsAt. */
 export type UpdatePromotionInput = {
+  /** Caption, 1-255 characters. */
   description?: string | null | undefined;
+  /** Shown until this time (UTC), after startsAt; null: no end. */
   endsAt?: string | null | undefined;
+  /** Banner image: http(s) URL or a path under static/images/, up to 512 characters. */
   imageUrl?: string | null | undefined;
+  /** Display position, lower first; -1000000 to 1000000. */
   sortOrder?: number | null | undefined;
+  /** Shown from this time (UTC); null: at once. */
   startsAt?: string | null | undefined;
 };
 
