@@ -3,11 +3,13 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+/** A product to add to the cart, with its options. */
 export type AddToCartInput = {
   /** Each kind at most once; kinds not chosen take their default. */
   options?: Array<OptionSelectionInput> | null | undefined;
+  /** The product's pid; unknown or unavailable is BAD_USER_INPUT on pid. */
   pid: string;
-  /** 1-99. */
+  /** 1-99; added to an equal item's quantity. */
   quantity: number;
 };
 
@@ -96,19 +98,28 @@ export type OptionKind =
   /** Serving temperature. */
   | 'TEMPERATURE';
 
+/** One option choice, by kind and value. */
 export type OptionSelectionInput = {
+  /** An option kind the product has (BAD_USER_INPUT otherwise). */
   kind: OptionKind;
+  /** One of the option's choice values, e.g. "半糖" (BAD_USER_INPUT otherwise). */
   value: string;
 };
 
 /** PLACED -> PREPARING -> READY -> COMPLETED, or CANCELLED before completion. */
 export type OrderStatus =
+  /** Cancelled by the customer or the shop; final. */
   | 'CANCELLED'
+  /** Picked up; final. */
   | 'COMPLETED'
+  /** Received; the customer may still cancel it. */
   | 'PLACED'
+  /** Being made by the barista. */
   | 'PREPARING'
+  /** Ready to pick up. */
   | 'READY';
 
+/** Checkout of the whole cart. */
 export type PlaceOrderInput = {
   /** 8-64 of A-Z a-z 0-9 _ -; retrying with the same key returns the same order. */
   idempotencyKey: string;
@@ -157,10 +168,13 @@ export type SetProductOptionInput = {
   pid: string;
 };
 
+/** Changes to one cart item; omitted fields stay. */
 export type UpdateCartItemInput = {
+  /** CartItem.id of an item in your cart (NOT_FOUND otherwise). */
   itemId: number;
   /** Replaces the item's choices. */
   options?: Array<OptionSelectionInput> | null | undefined;
+  /** New quantity, 1-99. */
   quantity?: number | null | undefined;
 };
 
