@@ -73,7 +73,7 @@ export type CreatePromotionInput = {
 export type LoginInput = {
   /** The account's password. */
   password: string;
-  /** The account's username (letter case as registered). */
+  /** The account's username, in any letter case. */
   username: string;
 };
 

@@ -17,7 +17,7 @@ export class RegisterInput {
 
 @InputType({ description: "Credentials to sign in with." })
 export class LoginInput {
-  @Field({ description: "The account's username (letter case as registered)." })
+  @Field({ description: "The account's username, in any letter case." })
   username!: string;
 
   @Field({ description: "The account's password." })
