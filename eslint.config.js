@@ -1,4 +1,5 @@
 import js from "@eslint/js";
+import graphqlPlugin from "@graphql-eslint/eslint-plugin";
 import globals from "globals";
 import tseslint from "typescript-eslint";
 
@@ -6,6 +7,40 @@ export default tseslint.config(
   { ignores: ["dist/", "src/generated/", "tests/generated/", "coverage/", "node_modules/", ".cluster/"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
+  // The committed schema as front-end developers meet it (Apollo Sandbox, Altair): every element described,
+  // names in the usual GraphQL conventions.
+  {
+    files: ["schema/schema.graphql"],
+    languageOptions: {
+      parser: graphqlPlugin.parser,
+      parserOptions: { graphQLConfig: { schema: "schema/schema.graphql" } },
+    },
+    plugins: { "@graphql-eslint": graphqlPlugin },
+    rules: {
+      "@graphql-eslint/require-description": [
+        "error",
+        {
+          types: true,
+          rootField: true,
+          FieldDefinition: true,
+          InputValueDefinition: true,
+          EnumValueDefinition: true,
+          ScalarTypeDefinition: true,
+        },
+      ],
+      "@graphql-eslint/naming-convention": [
+        "error",
+        {
+          types: "PascalCase",
+          FieldDefinition: "camelCase",
+          InputValueDefinition: "camelCase",
+          EnumValueDefinition: "UPPER_CASE",
+          allowLeadingUnderscore: false,
+        },
+      ],
+      "@graphql-eslint/input-name": ["error", { checkInputType: true, checkMutations: false }],
+    },
+  },
   {
     languageOptions: { globals: globals.node },
     rules: {

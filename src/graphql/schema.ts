@@ -24,6 +24,13 @@ export function buildGraphQLSchema(): Promise<GraphQLSchema> {
     // One date scalar for the whole API; without this type-graphql adds its own DateTimeISO.
     scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
     validate: false,
+  }).then((built) => {
+    // type-graphql cannot describe the root types; printSchema and introspection read these.
+    built.getQueryType()!.description =
+      "Reads: the catalogue and promotions for everyone; the signed-in user, cart and orders with a bearer token.";
+    built.getMutationType()!.description =
+      "Writes: sign-up and sign-in, profile, cart and checkout for signed-in users; catalogue and order workflow for admins.";
+    return built;
   });
   return schema;
 }

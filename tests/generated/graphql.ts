@@ -3,83 +3,123 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+/** A product to add to the cart, with its options. */
 export type AddToCartInput = {
   /** Each kind at most once; kinds not chosen take their default. */
   options?: Array<OptionSelectionInput> | null | undefined;
+  /** The product's pid; unknown or unavailable is BAD_USER_INPUT on pid. */
   pid: string;
-  /** 1-99. */
+  /** 1-99; added to an equal item's quantity. */
   quantity: number;
 };
 
+/** The current password, as proof, and the new one. */
 export type ChangePasswordInput = {
+  /** The password now in use; a wrong one is BAD_USER_INPUT on this field. */
   currentPassword: string;
+  /** 8-128 characters with at least one letter and one digit. */
   newPassword: string;
 };
 
+/** A new category. */
 export type CreateCategoryInput = {
+  /** Display name, 1-64 characters. */
   name: string;
+  /** Menu position, lower first; -1000000 to 1000000, default 0. */
   sortOrder?: number | null | undefined;
-  /** Slug: 1-32 of a-z, 0-9, _. */
+  /** Slug: 1-32 of a-z, 0-9, _; unique (CONFLICT otherwise). */
   type: string;
 };
 
+/** A new product; omitted images get the default pictures. */
 export type CreateProductInput = {
+  /** Type of an existing category (BAD_USER_INPUT otherwise). */
   categoryType: string;
+  /** Menu text, up to 2000 characters. */
   description?: string | null | undefined;
+  /** English name, up to 128 characters. */
   enName?: string | null | undefined;
+  /** False takes it off the menu; a new product defaults to true. */
   isAvailable?: boolean | null | undefined;
+  /** True for a hot drink; a new product defaults to false. */
   isHot?: boolean | null | undefined;
+  /** Full-size image: http(s) URL or a path under static/images/, up to 512 characters. */
   largeImage?: string | null | undefined;
+  /** Display name, 1-64 characters. */
   name: string;
-  /** Slug: 1-32 of a-z, 0-9, _. */
+  /** Slug: 1-32 of a-z, 0-9, _; unique (CONFLICT otherwise). */
   pid: string;
+  /** Base price: non-negative, at most 2 decimals, below 100000000, e.g. "28.00". */
   price: string;
-  /** http(s) URL or a path under static/images/. */
+  /** Thumbnail: http(s) URL or a path under static/images/, up to 512 characters. */
   smallImage?: string | null | undefined;
 };
 
+/** A new promotion banner. */
 export type CreatePromotionInput = {
+  /** Caption, 1-255 characters. */
   description: string;
+  /** Shown until this time (UTC), after startsAt (BAD_USER_INPUT otherwise); omitted: no end. */
   endsAt?: string | null | undefined;
-  /** http(s) URL or a path under static/images/. */
+  /** Banner image: http(s) URL or a path under static/images/, up to 512 characters. */
   imageUrl: string;
+  /** Display position, lower first; -1000000 to 1000000, default 0. */
   sortOrder?: number | null | undefined;
+  /** Shown from this time (UTC); omitted: at once. */
   startsAt?: string | null | undefined;
 };
 
+/** Credentials to sign in with. */
 export type LoginInput = {
+  /** The account's password. */
   password: string;
+  /** The account's username, in any letter case. */
   username: string;
 };
 
+/** One choice of a product option. */
 export type OptionChoiceInput = {
   /** At most one; without one the first choice is the default. */
   isDefault?: boolean | null | undefined;
-  /** Added to the price; default 0.00. */
+  /** Added to the price, may be negative, at most 2 decimals; default "0.00". */
   priceDelta?: string | null | undefined;
+  /** The choice as shown, 1-32 characters; unique within the option. */
   value: string;
 };
 
 /** What a product option changes. */
 export type OptionKind =
+  /** Cream topping. */
   | 'CREAM'
+  /** Kind of milk. */
   | 'MILK'
+  /** Sweetness level. */
   | 'SUGAR'
+  /** Serving temperature. */
   | 'TEMPERATURE';
 
+/** One option choice, by kind and value. */
 export type OptionSelectionInput = {
+  /** An option kind the product has (BAD_USER_INPUT otherwise). */
   kind: OptionKind;
+  /** One of the option's choice values, e.g. "半糖" (BAD_USER_INPUT otherwise). */
   value: string;
 };
 
 /** PLACED -> PREPARING -> READY -> COMPLETED, or CANCELLED before completion. */
 export type OrderStatus =
+  /** Cancelled by the customer or the shop; final. */
   | 'CANCELLED'
+  /** Picked up; final. */
   | 'COMPLETED'
+  /** Received; the customer may still cancel it. */
   | 'PLACED'
+  /** Being made by the barista. */
   | 'PREPARING'
+  /** Ready to pick up. */
   | 'READY';
 
+/** Checkout of the whole cart. */
 export type PlaceOrderInput = {
   /** 8-64 of A-Z a-z 0-9 _ -. Within 24 hours the same key with the same request (note and cart) answers the same order with replayed: true; with a different request it is refused (IDEMPOTENCY_KEY_REUSED). */
   idempotencyKey: string;
@@ -97,11 +137,13 @@ export type ProductFilterInput = {
   search?: string | null | undefined;
 };
 
+/** A new account. */
 export type RegisterInput = {
+  /** Display name, up to 64 characters; omitted: empty. */
   nickName?: string | null | undefined;
   /** 8-128 characters with at least one letter and one digit. */
   password: string;
-  /** Digits, optionally starting with +. */
+  /** 5-20 digits, optionally starting with +; omitted or empty: none. */
   phone?: string | null | undefined;
   /** 3-32 letters, digits or underscores; unique regardless of letter case. */
   username: string;
@@ -109,63 +151,92 @@ export type RegisterInput = {
 
 /** CUSTOMER, or ADMIN: may edit the catalogue and advance orders. */
 export type Role =
+  /** Shop staff: may also edit the catalogue, see every order and advance orders. */
   | 'ADMIN'
+  /** A customer: orders for themselves. */
   | 'CUSTOMER';
 
+/** A product's option of one kind, replacing any earlier one of that kind. */
 export type SetProductOptionInput = {
   /** 1-10 choices in display order. */
   choices: Array<OptionChoiceInput>;
+  /** The kind of option to set. */
   kind: OptionKind;
-  /** Display label, e.g. "温度". */
+  /** Display label, 1-32 characters, e.g. "温度". */
   label: string;
+  /** The product's pid (NOT_FOUND when unknown). */
   pid: string;
 };
 
+/** Changes to one cart item; omitted fields stay. */
 export type UpdateCartItemInput = {
+  /** CartItem.id of an item in your cart (NOT_FOUND otherwise). */
   itemId: number;
   /** Replaces the item's choices. */
   options?: Array<OptionSelectionInput> | null | undefined;
+  /** New quantity, 1-99. */
   quantity?: number | null | undefined;
 };
 
 /** Fields to change; omitted fields stay. */
 export type UpdateCategoryInput = {
+  /** Display name, 1-64 characters. */
   name?: string | null | undefined;
+  /** Menu position, lower first; -1000000 to 1000000. */
   sortOrder?: number | null | undefined;
+  /** Slug: 1-32 of a-z, 0-9, _; unique (CONFLICT otherwise). */
   type?: string | null | undefined;
 };
 
 /** Fields to change; omitted fields stay, null clears phone and images. */
 export type UpdateMeInput = {
+  /** http(s) URL of at most 512 characters; null or empty returns to the default avatar. */
   avatarUrl?: string | null | undefined;
+  /** http(s) URL of at most 512 characters; null or empty returns to the default background. */
   backgroundUrl?: string | null | undefined;
+  /** Profile text, up to 500 characters, no control characters. */
   bio?: string | null | undefined;
+  /** Display name, up to 64 characters. */
   nickName?: string | null | undefined;
+  /** 5-20 digits, optionally starting with +; null or empty removes it. */
   phone?: string | null | undefined;
 };
 
 /** Fields to change; omitted fields stay. */
 export type UpdateProductInput = {
+  /** Type of an existing category (BAD_USER_INPUT otherwise). */
   categoryType?: string | null | undefined;
+  /** Menu text, up to 2000 characters. */
   description?: string | null | undefined;
+  /** English name, up to 128 characters. */
   enName?: string | null | undefined;
+  /** False takes it off the menu; a new product defaults to true. */
   isAvailable?: boolean | null | undefined;
+  /** True for a hot drink; a new product defaults to false. */
   isHot?: boolean | null | undefined;
+  /** Full-size image: http(s) URL or a path under static/images/, up to 512 characters. */
   largeImage?: string | null | undefined;
+  /** Display name, 1-64 characters. */
   name?: string | null | undefined;
-  /** Slug: 1-32 of a-z, 0-9, _. */
+  /** New pid. Slug: 1-32 of a-z, 0-9, _; unique (CONFLICT otherwise). */
   pid?: string | null | undefined;
+  /** Base price: non-negative, at most 2 decimals, below 100000000, e.g. "28.00". */
   price?: string | null | undefined;
-  /** http(s) URL or a path under static/images/. */
+  /** Thumbnail: http(s) URL or a path under static/images/, up to 512 characters. */
   smallImage?: string | null | undefined;
 };
 
 /** Fields to change; omitted fields stay, null clears startsAt/endsAt. */
 export type UpdatePromotionInput = {
+  /** Caption, 1-255 characters. */
   description?: string | null | undefined;
+  /** Shown until this time (UTC), after startsAt; null: no end. */
   endsAt?: string | null | undefined;
+  /** Banner image: http(s) URL or a path under static/images/, up to 512 characters. */
   imageUrl?: string | null | undefined;
+  /** Display position, lower first; -1000000 to 1000000. */
   sortOrder?: number | null | undefined;
+  /** Shown from this time (UTC); null: at once. */
   startsAt?: string | null | undefined;
 };
 

@@ -19,26 +19,48 @@ export class AccountResolver {
     return ctx.viewer();
   }
 
-  @Mutation(() => AuthPayload, { description: "Creates an account and signs it in." })
-  async register(@Arg("input") input: RegisterInput, @Ctx() ctx: GraphQLContext) {
+  @Mutation(() => AuthPayload, {
+    description:
+      "Creates an account and signs it in. Errors: BAD_USER_INPUT (extensions.field), CONFLICT when the username is taken, RATE_LIMITED (retryAfterSeconds) after too many registrations from one address.",
+  })
+  async register(
+    @Arg("input", { description: "The new account." }) input: RegisterInput,
+    @Ctx() ctx: GraphQLContext,
+  ) {
     return signIn(ctx, await ctx.services.accounts.register(input, ctx.ip));
   }
 
   @Mutation(() => AuthPayload, {
-    description: "Signs in; one error for an unknown user and a wrong password.",
+    description:
+      "Signs in. Errors: UNAUTHENTICATED, the same for an unknown user and a wrong password; RATE_LIMITED (retryAfterSeconds) after too many attempts.",
   })
-  async login(@Arg("input") input: LoginInput, @Ctx() ctx: GraphQLContext) {
+  async login(
+    @Arg("input", { description: "Username and password." }) input: LoginInput,
+    @Ctx() ctx: GraphQLContext,
+  ) {
     return signIn(ctx, await ctx.services.accounts.login(input.username, input.password, ctx.ip));
   }
 
-  @Mutation(() => User, { description: "Changes the signed-in user's profile." })
-  async updateMe(@Arg("input") input: UpdateMeInput, @Ctx() ctx: GraphQLContext): Promise<UserRow> {
+  @Mutation(() => User, {
+    description:
+      "Changes the signed-in user's profile and returns it. Errors: UNAUTHENTICATED, BAD_USER_INPUT (extensions.field).",
+  })
+  async updateMe(
+    @Arg("input", { description: "The fields to change." }) input: UpdateMeInput,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<UserRow> {
     const viewer = await ctx.requireViewer();
     return ctx.services.accounts.updateProfile(viewer.id, input);
   }
 
-  @Mutation(() => AuthPayload, { description: "Changes the password, revoking every earlier token." })
-  async changePassword(@Arg("input") input: ChangePasswordInput, @Ctx() ctx: GraphQLContext) {
+  @Mutation(() => AuthPayload, {
+    description:
+      "Changes the password, revokes every earlier token and returns a new session. Errors: UNAUTHENTICATED, BAD_USER_INPUT (wrong currentPassword, weak newPassword), RATE_LIMITED.",
+  })
+  async changePassword(
+    @Arg("input", { description: "Current and new password." }) input: ChangePasswordInput,
+    @Ctx() ctx: GraphQLContext,
+  ) {
     const viewer = await ctx.requireViewer();
     return signIn(
       ctx,
@@ -46,13 +68,18 @@ export class AccountResolver {
     );
   }
 
-  @Mutation(() => Boolean, { description: "Revokes the token of this request." })
+  @Mutation(() => Boolean, {
+    description: "Revokes the token of this request; always true. Errors: UNAUTHENTICATED.",
+  })
   async logout(@Ctx() ctx: GraphQLContext): Promise<boolean> {
     await ctx.services.accounts.logout(await ctx.requireClaims());
     return true;
   }
 
-  @Mutation(() => Boolean, { description: "Revokes every token of the signed-in user, on every device." })
+  @Mutation(() => Boolean, {
+    description:
+      "Revokes every token of the signed-in user, on every device; always true. Errors: UNAUTHENTICATED.",
+  })
   async logoutAll(@Ctx() ctx: GraphQLContext): Promise<boolean> {
     const viewer = await ctx.requireViewer();
     await ctx.services.accounts.logoutAll(viewer.id);

@@ -5,20 +5,29 @@ import { Role } from "../../generated/prisma/enums.js";
 registerEnumType(Role, {
   name: "Role",
   description: "CUSTOMER, or ADMIN: may edit the catalogue and advance orders.",
+  valuesConfig: {
+    CUSTOMER: { description: "A customer: orders for themselves." },
+    ADMIN: { description: "Shop staff: may also edit the catalogue, see every order and advance orders." },
+  },
 });
 
 @ObjectType({ description: "A customer account." })
 export class User {
-  @Field(() => Int)
+  @Field(() => Int, { description: "Numeric user id." })
   id!: number;
 
-  @Field()
+  @Field({
+    description: "Sign-in name: 3-32 letters, digits or underscores, unique regardless of letter case.",
+  })
   username!: string;
 
-  @Field()
+  @Field({ description: "Display name, up to 64 characters; empty string when not set." })
   nickName!: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, {
+    nullable: true,
+    description: "Digits, optionally starting with +; null when not set.",
+  })
   phone!: string | null;
 
   @Field(() => URLResolver, { description: "The user's avatar, or the default one." })
@@ -27,16 +36,16 @@ export class User {
   @Field(() => URLResolver, { description: "The user's profile background, or the default one." })
   backgroundUrl!: string;
 
-  @Field()
+  @Field({ description: "Profile text, up to 500 characters; empty string when not set." })
   bio!: string;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: "VIP level; 0 for a regular customer." })
   vip!: number;
 
-  @Field(() => Role)
+  @Field(() => Role, { description: "What the user may do: CUSTOMER or ADMIN." })
   role!: Role;
 
-  @Field()
+  @Field({ description: "When the account was created (UTC)." })
   createdAt!: Date;
 }
 
@@ -45,9 +54,9 @@ export class AuthPayload {
   @Field({ description: "JWT for `Authorization: Bearer <token>`, on GraphQL and the legacy routes." })
   token!: string;
 
-  @Field()
+  @Field({ description: "When the token stops working (UTC); sign in again after it." })
   expiresAt!: Date;
 
-  @Field(() => User)
+  @Field(() => User, { description: "The signed-in user; the rest of this operation runs as them." })
   user!: User;
 }

@@ -17,86 +17,138 @@ import { Promotion } from "./promotion.type.js";
 /** Catalogue writes: admins only (UNAUTHENTICATED when anonymous, FORBIDDEN for customers). */
 @Resolver()
 export class AdminCatalogResolver {
-  @Mutation(() => Category)
-  async createCategory(@Arg("input") input: CreateCategoryInput, @Ctx() ctx: GraphQLContext) {
+  @Mutation(() => Category, {
+    description:
+      "Creates a category. Admin only: UNAUTHENTICATED when anonymous, FORBIDDEN for customers; BAD_USER_INPUT (extensions.field), CONFLICT when the type exists.",
+  })
+  async createCategory(
+    @Arg("input", { description: "The new category." }) input: CreateCategoryInput,
+    @Ctx() ctx: GraphQLContext,
+  ) {
     await ctx.requireAdmin();
     return ctx.services.catalogAdmin.createCategory(input);
   }
 
-  @Mutation(() => Category)
+  @Mutation(() => Category, {
+    description:
+      "Changes a category. Admin only: UNAUTHENTICATED when anonymous, FORBIDDEN for customers; NOT_FOUND, BAD_USER_INPUT (extensions.field), CONFLICT when the type exists.",
+  })
   async updateCategory(
-    @Arg("id", () => Int) id: number,
-    @Arg("input") input: UpdateCategoryInput,
+    @Arg("id", () => Int, { description: "The category's id." }) id: number,
+    @Arg("input", { description: "The fields to change." }) input: UpdateCategoryInput,
     @Ctx() ctx: GraphQLContext,
   ) {
     await ctx.requireAdmin();
     return ctx.services.catalogAdmin.updateCategory(id, input);
   }
 
-  @Mutation(() => Boolean, { description: "Refused (CONFLICT) while the category has products." })
-  async deleteCategory(@Arg("id", () => Int) id: number, @Ctx() ctx: GraphQLContext) {
+  @Mutation(() => Boolean, {
+    description:
+      "Deletes a category; true when done. Admin only: UNAUTHENTICATED when anonymous, FORBIDDEN for customers; NOT_FOUND; CONFLICT while the category has products.",
+  })
+  async deleteCategory(
+    @Arg("id", () => Int, { description: "The category's id." }) id: number,
+    @Ctx() ctx: GraphQLContext,
+  ) {
     await ctx.requireAdmin();
     return ctx.services.catalogAdmin.deleteCategory(id);
   }
 
-  @Mutation(() => Product)
-  async createProduct(@Arg("input") input: CreateProductInput, @Ctx() ctx: GraphQLContext) {
+  @Mutation(() => Product, {
+    description:
+      "Creates a product. Admin only: UNAUTHENTICATED when anonymous, FORBIDDEN for customers; BAD_USER_INPUT (extensions.field), CONFLICT when the pid exists.",
+  })
+  async createProduct(
+    @Arg("input", { description: "The new product." }) input: CreateProductInput,
+    @Ctx() ctx: GraphQLContext,
+  ) {
     await ctx.requireAdmin();
     return ctx.services.catalogAdmin.createProduct(input);
   }
 
-  @Mutation(() => Product)
+  @Mutation(() => Product, {
+    description:
+      "Changes a product. Admin only: UNAUTHENTICATED when anonymous, FORBIDDEN for customers; NOT_FOUND, BAD_USER_INPUT (extensions.field), CONFLICT when the new pid exists.",
+  })
   async updateProduct(
-    @Arg("pid") pid: string,
-    @Arg("input") input: UpdateProductInput,
+    @Arg("pid", { description: "The product's current pid." }) pid: string,
+    @Arg("input", { description: "The fields to change." }) input: UpdateProductInput,
     @Ctx() ctx: GraphQLContext,
   ) {
     await ctx.requireAdmin();
     return ctx.services.catalogAdmin.updateProduct(pid, input);
   }
 
-  @Mutation(() => Boolean)
-  async deleteProduct(@Arg("pid") pid: string, @Ctx() ctx: GraphQLContext) {
+  @Mutation(() => Boolean, {
+    description:
+      "Deletes a product; true when done. Admin only: UNAUTHENTICATED when anonymous, FORBIDDEN for customers; NOT_FOUND; CONFLICT while it is in use.",
+  })
+  async deleteProduct(
+    @Arg("pid", { description: "The product's pid." }) pid: string,
+    @Ctx() ctx: GraphQLContext,
+  ) {
     await ctx.requireAdmin();
     return ctx.services.catalogAdmin.deleteProduct(pid);
   }
 
   @Mutation(() => Product, {
-    description: "Replaces the product's option of this kind with the given choices.",
+    description:
+      "Replaces the product's option of this kind with the given choices. Admin only: UNAUTHENTICATED when anonymous, FORBIDDEN for customers; NOT_FOUND, BAD_USER_INPUT (extensions.field).",
   })
-  async setProductOption(@Arg("input") input: SetProductOptionInput, @Ctx() ctx: GraphQLContext) {
+  async setProductOption(
+    @Arg("input", { description: "The product, the kind and its choices." }) input: SetProductOptionInput,
+    @Ctx() ctx: GraphQLContext,
+  ) {
     await ctx.requireAdmin();
     return ctx.services.catalogAdmin.setProductOption(input.pid, input.kind, input.label, input.choices);
   }
 
-  @Mutation(() => Product)
+  @Mutation(() => Product, {
+    description:
+      "Removes the product's option of this kind. Admin only: UNAUTHENTICATED when anonymous, FORBIDDEN for customers; NOT_FOUND when the product or the option does not exist.",
+  })
   async removeProductOption(
-    @Arg("pid") pid: string,
-    @Arg("kind", () => OptionKind) kind: OptionKind,
+    @Arg("pid", { description: "The product's pid." }) pid: string,
+    @Arg("kind", () => OptionKind, { description: "The kind of option to remove." }) kind: OptionKind,
     @Ctx() ctx: GraphQLContext,
   ) {
     await ctx.requireAdmin();
     return ctx.services.catalogAdmin.removeProductOption(pid, kind);
   }
 
-  @Mutation(() => Promotion)
-  async createPromotion(@Arg("input") input: CreatePromotionInput, @Ctx() ctx: GraphQLContext) {
+  @Mutation(() => Promotion, {
+    description:
+      "Creates a promotion banner. Admin only: UNAUTHENTICATED when anonymous, FORBIDDEN for customers; BAD_USER_INPUT (extensions.field).",
+  })
+  async createPromotion(
+    @Arg("input", { description: "The new promotion." }) input: CreatePromotionInput,
+    @Ctx() ctx: GraphQLContext,
+  ) {
     await ctx.requireAdmin();
     return ctx.services.catalogAdmin.createPromotion(input);
   }
 
-  @Mutation(() => Promotion)
+  @Mutation(() => Promotion, {
+    description:
+      "Changes a promotion. Admin only: UNAUTHENTICATED when anonymous, FORBIDDEN for customers; NOT_FOUND, BAD_USER_INPUT (extensions.field).",
+  })
   async updatePromotion(
-    @Arg("id", () => Int) id: number,
-    @Arg("input") input: UpdatePromotionInput,
+    @Arg("id", () => Int, { description: "The promotion's id." }) id: number,
+    @Arg("input", { description: "The fields to change." }) input: UpdatePromotionInput,
     @Ctx() ctx: GraphQLContext,
   ) {
     await ctx.requireAdmin();
     return ctx.services.catalogAdmin.updatePromotion(id, input);
   }
 
-  @Mutation(() => Boolean)
-  async deletePromotion(@Arg("id", () => Int) id: number, @Ctx() ctx: GraphQLContext) {
+  @Mutation(() => Boolean, {
+    description:
+      "Deletes a promotion; true when done. Admin only: UNAUTHENTICATED when anonymous, FORBIDDEN for customers; NOT_FOUND.",
+  })
+  async deletePromotion(
+    @Arg("id", () => Int, { description: "The promotion's id." }) id: number,
+    @Ctx() ctx: GraphQLContext,
+  ) {
     await ctx.requireAdmin();
     return ctx.services.catalogAdmin.deletePromotion(id);
   }

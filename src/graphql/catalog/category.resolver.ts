@@ -11,8 +11,14 @@ export class CategoryResolver {
     return ctx.services.catalog.categories();
   }
 
-  @Query(() => Category, { nullable: true, description: "One category by its type (case-insensitive)." })
-  category(@Arg("type") type: string, @Ctx() ctx: GraphQLContext): Promise<CategoryRow | null> {
+  @Query(() => Category, {
+    nullable: true,
+    description: "One category by its type (case-insensitive); null when there is none.",
+  })
+  category(
+    @Arg("type", { description: 'Category slug, e.g. "latte".' }) type: string,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<CategoryRow | null> {
     return ctx.services.catalog.categoryByType(type);
   }
 

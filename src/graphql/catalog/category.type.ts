@@ -2,7 +2,7 @@ import { Field, Int, ObjectType } from "type-graphql";
 
 @ObjectType({ description: "A menu category such as latte or fruit tea." })
 export class Category {
-  @Field(() => Int)
+  @Field(() => Int, { description: "Numeric category id, as in updateCategory(id)." })
   id!: number;
 
   @Field({ description: 'URL slug, e.g. "latte"; matched case-insensitively.' })

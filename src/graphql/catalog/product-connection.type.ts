@@ -14,21 +14,21 @@ export class ProductFilterInput {
   search?: string;
 }
 
-@ObjectType()
+@ObjectType({ description: "One product in a ProductConnection page." })
 export class ProductEdge {
-  @Field()
+  @Field({ description: "Opaque cursor of this product: pass it as `after` to get the products after it." })
   cursor!: string;
 
-  @Field(() => Product)
+  @Field(() => Product, { description: "The product." })
   node!: Product;
 }
 
 @ObjectType({ description: "A page of products (Relay connection), ordered by id." })
 export class ProductConnection {
-  @Field(() => [ProductEdge])
+  @Field(() => [ProductEdge], { description: "The products of this page; empty past the last page." })
   edges!: ProductEdge[];
 
-  @Field(() => PageInfo)
+  @Field(() => PageInfo, { description: "Cursors and whether more pages follow." })
   pageInfo!: PageInfo;
 
   @Field(() => Int, { description: "Products matching the filter, over all pages." })

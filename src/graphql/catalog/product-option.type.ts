@@ -2,11 +2,20 @@ import { Field, ObjectType, registerEnumType } from "type-graphql";
 import { OptionKind } from "../../generated/prisma/enums.js";
 import { DecimalScalar } from "../scalars.js";
 
-registerEnumType(OptionKind, { name: "OptionKind", description: "What a product option changes." });
+registerEnumType(OptionKind, {
+  name: "OptionKind",
+  description: "What a product option changes.",
+  valuesConfig: {
+    TEMPERATURE: { description: "Serving temperature." },
+    SUGAR: { description: "Sweetness level." },
+    MILK: { description: "Kind of milk." },
+    CREAM: { description: "Cream topping." },
+  },
+});
 
 @ObjectType({ description: "One choice of a product option, e.g. 半糖." })
 export class OptionChoice {
-  @Field()
+  @Field({ description: 'The choice as shown and as sent in OptionSelectionInput.value, e.g. "半糖".' })
   value!: string;
 
   @Field(() => DecimalScalar, { description: "Added to the product's price when chosen." })
@@ -20,12 +29,12 @@ export class OptionChoice {
   description: "A product's option of one kind (temperature, sugar, milk or cream) and its choices.",
 })
 export class ProductOption {
-  @Field(() => OptionKind)
+  @Field(() => OptionKind, { description: "The kind; a product has at most one option per kind." })
   kind!: OptionKind;
 
   @Field({ description: 'Display label, e.g. "温度".' })
   label!: string;
 
-  @Field(() => [OptionChoice])
+  @Field(() => [OptionChoice], { description: "1-10 choices in display order; exactly one is the default." })
   choices!: OptionChoice[];
 }

@@ -15,12 +15,23 @@ import { Product } from "./product.type.js";
 
 @Resolver(() => Product)
 export class ProductResolver {
-  @Query(() => ProductConnection, { description: "Products page by page (first: 1-100, default 20)." })
+  @Query(() => ProductConnection, {
+    description:
+      "Products page by page, ordered by id. Errors: BAD_USER_INPUT (extensions.field first, after or filter.search).",
+  })
   async products(
     @Ctx() ctx: GraphQLContext,
-    @Arg("filter", () => ProductFilterInput, { nullable: true }) filter?: ProductFilterInput,
-    @Arg("first", () => Int, { nullable: true, defaultValue: 20 }) first?: number | null,
-    @Arg("after", () => String, { nullable: true, description: "endCursor of the previous page." })
+    @Arg("filter", () => ProductFilterInput, {
+      nullable: true,
+      description: "Conditions; omitted: every product.",
+    })
+    filter?: ProductFilterInput,
+    @Arg("first", () => Int, { nullable: true, defaultValue: 20, description: "Page size, 1-100." })
+    first?: number | null,
+    @Arg("after", () => String, {
+      nullable: true,
+      description: "pageInfo.endCursor of the previous page (opaque); omitted: the first page.",
+    })
     after?: string | null,
   ) {
     const afterId = after ? decodeCursor("product", after) : undefined;
@@ -31,24 +42,27 @@ export class ProductResolver {
     };
   }
 
-  @Query(() => Product, { nullable: true, description: "One product by pid." })
-  async product(@Arg("pid") pid: string, @Ctx() ctx: GraphQLContext): Promise<ProductRow | null> {
+  @Query(() => Product, { nullable: true, description: "One product by pid; null when there is none." })
+  async product(
+    @Arg("pid", { description: 'Product pid, e.g. "latte001".' }) pid: string,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<ProductRow | null> {
     const product = await ctx.services.catalog.productByPid(pid);
     if (product) ctx.services.catalog.recordView(product);
     return product;
   }
 
-  @FieldResolver(() => URLResolver)
+  @FieldResolver(() => URLResolver, { description: "Absolute URL of the thumbnail image." })
   smallImage(@Root() product: ProductRow, @Ctx() ctx: GraphQLContext): string {
     return ctx.services.catalog.assetUrl(product.smallImage);
   }
 
-  @FieldResolver(() => URLResolver)
+  @FieldResolver(() => URLResolver, { description: "Absolute URL of the full-size image." })
   largeImage(@Root() product: ProductRow, @Ctx() ctx: GraphQLContext): string {
     return ctx.services.catalog.assetUrl(product.largeImage);
   }
 
-  @FieldResolver(() => Category)
+  @FieldResolver(() => Category, { description: "The category the product is listed in." })
   async category(@Root() product: ProductRow, @Ctx() ctx: GraphQLContext): Promise<CategoryRow> {
     return (await ctx.loaders.categoryById.load(product.categoryId))!;
   }

@@ -3,27 +3,27 @@ import { DecimalScalar } from "../scalars.js";
 
 @ObjectType({ description: "A drink on the menu." })
 export class Product {
-  @Field(() => Int)
+  @Field(() => Int, { description: "Numeric id; arguments take the pid instead." })
   id!: number;
 
   @Field({ description: 'Stable product id, e.g. "latte001".' })
   pid!: string;
 
-  @Field()
+  @Field({ description: "Display name, up to 64 characters." })
   name!: string;
 
-  @Field({ description: "English name." })
+  @Field({ description: "English name, up to 128 characters; may be empty." })
   enName!: string;
 
   @Field(() => DecimalScalar, { description: "Base price before option deltas." })
   price!: unknown;
 
-  @Field()
+  @Field({ description: "Menu text, up to 2000 characters; may be empty." })
   description!: string;
 
-  @Field()
+  @Field({ description: "True for a hot drink." })
   isHot!: boolean;
 
-  @Field()
+  @Field({ description: "False while the product is off the menu: addToCart refuses it." })
   isAvailable!: boolean;
 }

@@ -6,12 +6,14 @@ import { URLResolver } from "graphql-scalars";
 
 @Resolver(() => Promotion)
 export class PromotionResolver {
-  @Query(() => [Promotion], { description: "Active promotions, in display order." })
+  @Query(() => [Promotion], {
+    description: "Promotions active now (within their startsAt/endsAt window), in display order.",
+  })
   promotions(@Ctx() ctx: GraphQLContext): Promise<PromotionRow[]> {
     return ctx.services.catalog.promotions();
   }
 
-  @FieldResolver(() => URLResolver)
+  @FieldResolver(() => URLResolver, { description: "Absolute URL of the banner image." })
   imageUrl(@Root() promotion: PromotionRow, @Ctx() ctx: GraphQLContext): string {
     return ctx.services.catalog.assetUrl(promotion.imageUrl);
   }

@@ -25,38 +25,67 @@ export class OrderResolver {
     return ctx.services.carts.cart(viewer.id, snapshot);
   }
 
-  @Mutation(() => Cart, { description: "Adds a product with options; the same choices add up in one item." })
-  async addToCart(@Arg("input") input: AddToCartInput, @Ctx() ctx: GraphQLContext) {
+  @Mutation(() => Cart, {
+    description:
+      "Adds a product with options; the same choices add up in one item. Errors: UNAUTHENTICATED, BAD_USER_INPUT (extensions.field), e.g. a full cart (30 items).",
+  })
+  async addToCart(
+    @Arg("input", { description: "The product, quantity and options." }) input: AddToCartInput,
+    @Ctx() ctx: GraphQLContext,
+  ) {
     return ctx.services.carts.add((await ctx.requireViewer()).id, input);
   }
 
-  @Mutation(() => Cart)
-  async updateCartItem(@Arg("input") input: UpdateCartItemInput, @Ctx() ctx: GraphQLContext) {
+  @Mutation(() => Cart, {
+    description:
+      "Changes an item's quantity or options, merging it into an equal item. Errors: UNAUTHENTICATED, NOT_FOUND, BAD_USER_INPUT.",
+  })
+  async updateCartItem(
+    @Arg("input", { description: "The item and its changes." }) input: UpdateCartItemInput,
+    @Ctx() ctx: GraphQLContext,
+  ) {
     return ctx.services.carts.update((await ctx.requireViewer()).id, input.itemId, input);
   }
 
-  @Mutation(() => Cart)
-  async removeCartItem(@Arg("itemId", () => Int) itemId: number, @Ctx() ctx: GraphQLContext) {
+  @Mutation(() => Cart, {
+    description: "Removes one item from your cart. Errors: UNAUTHENTICATED, NOT_FOUND.",
+  })
+  async removeCartItem(
+    @Arg("itemId", () => Int, { description: "CartItem.id of the item to remove." }) itemId: number,
+    @Ctx() ctx: GraphQLContext,
+  ) {
     return ctx.services.carts.remove((await ctx.requireViewer()).id, itemId);
   }
 
-  @Mutation(() => Cart)
+  @Mutation(() => Cart, { description: "Empties your cart. Errors: UNAUTHENTICATED." })
   async clearCart(@Ctx() ctx: GraphQLContext) {
     return ctx.services.carts.clear((await ctx.requireViewer()).id);
   }
 
   @Mutation(() => PlaceOrderPayload, {
-    description: "Places an order from the cart, priced now; idempotent per key (see PlaceOrderInput).",
+    description:
+      "Places an order from the whole cart, priced now, and empties the cart; idempotent per key (the same key with the same request replays the order; with a different one: IDEMPOTENCY_KEY_REUSED). Errors: UNAUTHENTICATED, BAD_USER_INPUT (empty cart: field cart; unavailable item or a price out of bounds: cart.items.<i>).",
   })
-  async placeOrder(@Arg("input") input: PlaceOrderInput, @Ctx() ctx: GraphQLContext) {
+  async placeOrder(
+    @Arg("input", { description: "Idempotency key and note." }) input: PlaceOrderInput,
+    @Ctx() ctx: GraphQLContext,
+  ) {
     return ctx.services.orders.place((await ctx.requireViewer()).id, input);
   }
 
-  @Query(() => OrderConnection, { description: "Your orders, newest first (first: 1-50, default 10)." })
+  @Query(() => OrderConnection, {
+    description:
+      "Your orders, newest first. Errors: UNAUTHENTICATED, BAD_USER_INPUT (extensions.field first or after).",
+  })
   async myOrders(
     @Ctx() ctx: GraphQLContext,
-    @Arg("first", () => Int, { nullable: true, defaultValue: 10 }) first?: number | null,
-    @Arg("after", () => String, { nullable: true }) after?: string | null,
+    @Arg("first", () => Int, { nullable: true, defaultValue: 10, description: "Page size, 1-50." })
+    first?: number | null,
+    @Arg("after", () => String, {
+      nullable: true,
+      description: "pageInfo.endCursor of the previous page (opaque); omitted: the first page.",
+    })
+    after?: string | null,
   ) {
     const { user: viewer, snapshot } = await ctx.requireSession();
     const afterId = after ? decodeCursor("order", after) : undefined;
@@ -69,24 +98,35 @@ export class OrderResolver {
 
   @Query(() => Order, {
     nullable: true,
-    description: "One of your orders (any order for an admin); null otherwise.",
+    description:
+      "One of your orders (any order for an admin); null when there is no such order of yours. Errors: UNAUTHENTICATED.",
   })
-  async order(@Arg("orderNo") orderNo: string, @Ctx() ctx: GraphQLContext) {
+  async order(
+    @Arg("orderNo", { description: 'Order number, e.g. "C261126-7KQ3XZ".' }) orderNo: string,
+    @Ctx() ctx: GraphQLContext,
+  ) {
     const viewer = await ctx.requireViewer();
     return ctx.services.orders.find(orderNo, viewer.id, viewer.role === "ADMIN");
   }
 
-  @Mutation(() => Order, { description: "Cancels your order while it is still PLACED." })
-  async cancelOrder(@Arg("orderNo") orderNo: string, @Ctx() ctx: GraphQLContext) {
+  @Mutation(() => Order, {
+    description:
+      "Cancels your order while it is still PLACED. Errors: UNAUTHENTICATED, NOT_FOUND, CONFLICT once it is past PLACED.",
+  })
+  async cancelOrder(
+    @Arg("orderNo", { description: "Number of the order to cancel." }) orderNo: string,
+    @Ctx() ctx: GraphQLContext,
+  ) {
     return ctx.services.orders.cancel(orderNo, (await ctx.requireViewer()).id);
   }
 
   @Mutation(() => Order, {
-    description: "Admin: moves an order along PLACED -> PREPARING -> READY -> COMPLETED, or CANCELLED.",
+    description:
+      "Admin: moves an order along PLACED -> PREPARING -> READY -> COMPLETED, or CANCELLED. Errors: UNAUTHENTICATED, FORBIDDEN, NOT_FOUND, CONFLICT for any other transition.",
   })
   async advanceOrder(
-    @Arg("orderNo") orderNo: string,
-    @Arg("status", () => OrderStatus) status: OrderStatus,
+    @Arg("orderNo", { description: "Number of the order to move." }) orderNo: string,
+    @Arg("status", () => OrderStatus, { description: "The status to move it to." }) status: OrderStatus,
     @Ctx() ctx: GraphQLContext,
   ) {
     await ctx.requireAdmin();

@@ -7,41 +7,48 @@ import { DecimalScalar } from "../scalars.js";
 registerEnumType(OrderStatus, {
   name: "OrderStatus",
   description: "PLACED -> PREPARING -> READY -> COMPLETED, or CANCELLED before completion.",
+  valuesConfig: {
+    PLACED: { description: "Received; the customer may still cancel it." },
+    PREPARING: { description: "Being made by the barista." },
+    READY: { description: "Ready to pick up." },
+    COMPLETED: { description: "Picked up; final." },
+    CANCELLED: { description: "Cancelled by the customer or the shop; final." },
+  },
 });
 
 @ObjectType({ description: "An option as chosen for a cart item or an order item." })
 export class ChosenOption {
-  @Field(() => OptionKind)
+  @Field(() => OptionKind, { description: "The option's kind." })
   kind!: OptionKind;
 
-  @Field()
+  @Field({ description: 'The option\'s display label, e.g. "温度".' })
   label!: string;
 
-  @Field()
+  @Field({ description: 'The chosen value, e.g. "半糖".' })
   value!: string;
 
-  @Field(() => DecimalScalar)
+  @Field(() => DecimalScalar, { description: "What this choice adds to the unit price; may be negative." })
   priceDelta!: unknown;
 }
 
-@ObjectType()
+@ObjectType({ description: "A product with its chosen options and a quantity, in the cart." })
 export class CartItem {
-  @Field(() => Int)
+  @Field(() => Int, { description: "Item id, the itemId of updateCartItem and removeCartItem." })
   id!: number;
 
-  @Field(() => Product)
+  @Field(() => Product, { description: "The product as it is now." })
   product!: Product;
 
   @Field(() => [ChosenOption], { description: "Every option kind of the product, defaults included." })
   options!: ChosenOption[];
 
-  @Field(() => Int)
+  @Field(() => Int, { description: "1-99." })
   quantity!: number;
 
   @Field(() => DecimalScalar, { description: "Current base price plus option deltas." })
   unitPrice!: unknown;
 
-  @Field(() => DecimalScalar)
+  @Field(() => DecimalScalar, { description: "unitPrice times quantity." })
   lineTotal!: unknown;
 
   @Field({
@@ -50,9 +57,11 @@ export class CartItem {
   isAvailable!: boolean;
 }
 
-@ObjectType()
+@ObjectType({ description: "The signed-in user's cart, priced now." })
 export class Cart {
-  @Field(() => [CartItem])
+  @Field(() => [CartItem], {
+    description: "At most 30 items, in the order they were added; empty when the cart is.",
+  })
   items!: CartItem[];
 
   @Field(() => DecimalScalar, { description: "Sum of the available items." })
@@ -61,46 +70,48 @@ export class Cart {
 
 @ObjectType({ description: "What was ordered, as it was at checkout." })
 export class OrderItem {
-  @Field()
+  @Field({ description: "The product's pid at checkout." })
   pid!: string;
 
-  @Field()
+  @Field({ description: "The product's name at checkout." })
   name!: string;
 
-  @Field(() => [ChosenOption])
+  @Field(() => [ChosenOption], {
+    description: "Every option kind of the product as chosen, defaults included.",
+  })
   options!: ChosenOption[];
 
-  @Field(() => DecimalScalar)
+  @Field(() => DecimalScalar, { description: "The product's base price at checkout." })
   basePrice!: unknown;
 
-  @Field(() => DecimalScalar)
+  @Field(() => DecimalScalar, { description: "basePrice plus the option deltas." })
   unitPrice!: unknown;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: "1-99." })
   quantity!: number;
 
-  @Field(() => DecimalScalar)
+  @Field(() => DecimalScalar, { description: "unitPrice times quantity." })
   lineTotal!: unknown;
 
   @Field({ description: "True when the price changed between adding to the cart and checkout." })
   priceChanged!: boolean;
 }
 
-@ObjectType()
+@ObjectType({ description: "An order placed from a cart, with the prices of checkout." })
 export class Order {
-  @Field()
+  @Field({ description: 'Order number, "C" + yymmdd (UTC) + "-" + 6 characters, e.g. "C261126-7KQ3XZ".' })
   orderNo!: string;
 
-  @Field(() => OrderStatus)
+  @Field(() => OrderStatus, { description: "Where the order is in its workflow." })
   status!: OrderStatus;
 
-  @Field(() => [OrderItem])
+  @Field(() => [OrderItem], { description: "The items, in cart order." })
   items!: OrderItem[];
 
-  @Field(() => DecimalScalar)
+  @Field(() => DecimalScalar, { description: "Sum of the line totals." })
   total!: unknown;
 
-  @Field()
+  @Field({ description: "The customer's note for the barista; empty string when none." })
   note!: string;
 
   @Field({
@@ -108,16 +119,18 @@ export class Order {
   })
   priceChanged!: boolean;
 
-  @Field()
+  @Field({ description: "When the order was placed (UTC)." })
   createdAt!: Date;
 
-  @Field()
+  @Field({ description: "When the order last changed, e.g. its status (UTC)." })
   updatedAt!: Date;
 }
 
 @ObjectType({ description: "The answer of placeOrder." })
 export class PlaceOrderPayload {
-  @Field(() => Order)
+  @Field(() => Order, {
+    description: "The order placed (or, on a replay, the order this key placed before).",
+  })
   order!: Order;
 
   @Field({
@@ -127,42 +140,44 @@ export class PlaceOrderPayload {
   replayed!: boolean;
 }
 
-@ObjectType()
+@ObjectType({ description: "One order in an OrderConnection page." })
 export class OrderEdge {
-  @Field()
+  @Field({
+    description: "Opaque cursor of this order: pass it as `after` to get the (older) orders after it.",
+  })
   cursor!: string;
 
-  @Field(() => Order)
+  @Field(() => Order, { description: "The order." })
   node!: Order;
 }
 
 @ObjectType({ description: "Your orders, newest first." })
 export class OrderConnection {
-  @Field(() => [OrderEdge])
+  @Field(() => [OrderEdge], { description: "The orders of this page; empty past the last page." })
   edges!: OrderEdge[];
 
   @Field(() => Int, { description: "How many orders you have in all, on every page." })
   totalCount!: number;
 
-  @Field(() => PageInfo)
+  @Field(() => PageInfo, { description: "Cursors and whether more pages follow." })
   pageInfo!: PageInfo;
 }
 
-@InputType()
+@InputType({ description: "One option choice, by kind and value." })
 export class OptionSelectionInput {
-  @Field(() => OptionKind)
+  @Field(() => OptionKind, { description: "An option kind the product has (BAD_USER_INPUT otherwise)." })
   kind!: OptionKind;
 
-  @Field()
+  @Field({ description: 'One of the option\'s choice values, e.g. "半糖" (BAD_USER_INPUT otherwise).' })
   value!: string;
 }
 
-@InputType()
+@InputType({ description: "A product to add to the cart, with its options." })
 export class AddToCartInput {
-  @Field()
+  @Field({ description: "The product's pid; unknown or unavailable is BAD_USER_INPUT on pid." })
   pid!: string;
 
-  @Field(() => Int, { description: "1-99." })
+  @Field(() => Int, { description: "1-99; added to an equal item's quantity." })
   quantity!: number;
 
   @Field(() => [OptionSelectionInput], {
@@ -172,19 +187,19 @@ export class AddToCartInput {
   options?: OptionSelectionInput[];
 }
 
-@InputType()
+@InputType({ description: "Changes to one cart item; omitted fields stay." })
 export class UpdateCartItemInput {
-  @Field(() => Int)
+  @Field(() => Int, { description: "CartItem.id of an item in your cart (NOT_FOUND otherwise)." })
   itemId!: number;
 
-  @Field(() => Int, { nullable: true })
+  @Field(() => Int, { nullable: true, description: "New quantity, 1-99." })
   quantity?: number;
 
   @Field(() => [OptionSelectionInput], { nullable: true, description: "Replaces the item's choices." })
   options?: OptionSelectionInput[];
 }
 
-@InputType()
+@InputType({ description: "Checkout of the whole cart." })
 export class PlaceOrderInput {
   @Field({
     description:
