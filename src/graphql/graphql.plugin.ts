@@ -18,6 +18,7 @@ import { limitRules } from "./limits.js";
 import { metricsPlugin } from "./metrics.plugin.js";
 import { registerResponseCache, responseCacheTagsPlugin } from "./response-cache.plugin.js";
 import { buildGraphQLSchema } from "./schema.js";
+import { registerSubscriptions } from "../subscriptions/ws-server.js";
 
 export interface GraphQLPluginOptions {
   services: Services;
@@ -63,6 +64,11 @@ export const graphqlPlugin: FastifyPluginAsync<GraphQLPluginOptions> = async (ap
   });
   await apollo.start();
   app.addHook("onClose", () => apollo.stop());
+
+  // Subscriptions: WebSocket upgrades of /graphql (graphql-ws), events fanned out through Redis.
+  registerSubscriptions(app, { schema, services, config });
+  services.orderEvents.start();
+  app.addHook("onClose", () => services.orderEvents.stop());
 
   // Refuse oversized documents before they are parsed at all.
   app.addHook("preHandler", async (req, reply) => {

@@ -58,11 +58,47 @@ const NEXT: Record<OrderStatus, OrderStatus[]> = {
 
 class EmptyCart extends Error {}
 
+/** Where committed order changes go (live updates, src/subscriptions/order-events.ts); must not throw. */
+export interface OrderEventSink {
+  publish(order: OrderView): void;
+}
+
+/** Orders still in the shop's hands, or changed this recently: what a subscription sends first. */
+const OPEN_STATUSES: OrderStatus[] = ["PLACED", "PREPARING", "READY"];
+const RECENT_MS = 3_600_000;
+
 export class OrdersService {
   constructor(
     private readonly prisma: PrismaClient,
     private readonly userCache: UserCache,
+    private readonly events?: OrderEventSink,
   ) {}
+
+  /** Raised after the commit; a failure here is logged by the sink, never seen by the request. */
+  private raise(order: OrderView): void {
+    try {
+      this.events?.publish(order);
+    } catch {
+      // The sink never throws; this only guards the request against a bug in it.
+    }
+  }
+
+  /**
+   * Orders a live subscription starts from: every open order (of one user, or of the shop) and those changed
+   * within the last hour, oldest first, at most `limit`.
+   */
+  async current(userId: number | null, limit: number): Promise<OrderView[]> {
+    const rows = await this.prisma.order.findMany({
+      where: {
+        ...(userId === null ? {} : { userId }),
+        OR: [{ status: { in: OPEN_STATUSES } }, { updatedAt: { gte: new Date(Date.now() - RECENT_MS) } }],
+      },
+      orderBy: { id: "desc" },
+      take: limit,
+      include: { items: { orderBy: { id: "asc" } } },
+    });
+    return rows.reverse().map(toView);
+  }
 
   async place(userId: number, input: PlaceOrderInput): Promise<OrderView> {
     if (!IDEMPOTENCY_KEY.test(input.idempotencyKey)) {
@@ -146,6 +182,7 @@ export class OrdersService {
     await this.userCache.touch(userId, ["cart", "orders"]);
     metrics.orders.inc({ status: "PLACED" });
     metrics.orderValue.inc(order.total.toNumber());
+    this.raise(toView(order));
     return order;
   }
 
@@ -219,6 +256,8 @@ export class OrdersService {
     }
     await this.userCache.touch(order.userId, ["orders"]);
     metrics.orders.inc({ status: to });
-    return (await this.find(order.orderNo, order.userId))!;
+    const changed = (await this.find(order.orderNo, order.userId))!;
+    this.raise(changed);
+    return changed;
   }
 }
