@@ -16,6 +16,8 @@
  */
 import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
+import { Prisma } from "../generated/prisma/client.js";
+import { OrderStatus } from "../generated/prisma/enums.js";
 import type { OrderView } from "../orders/orders.service.js";
 import { fanoutState, subscriptionMetrics as m } from "./metrics.js";
 import { compareVersions, type OrderVersion, reviveOrder, serializeOrder, versionOf } from "./order-wire.js";
@@ -26,6 +28,11 @@ export const orderEventsChannel = (keyPrefix: string) => `${keyPrefix}order-even
 export interface OrderHint {
   orderNo: string;
   userId: number;
+  /**
+   * The row as this change left it. Items never change after checkout, so a replica loads the order and
+   * shows these columns: each change is delivered as it was, even when a later one has committed since.
+   */
+  row?: { status: string; updatedAtMs: number; note: string; total: string };
 }
 
 /** Publishes a hint for orders changed in MySQL (the CDC worker); never throws. */
@@ -246,7 +253,7 @@ export class OrderEvents {
       } else if (kind === "hint") {
         m.received.inc({ kind });
         const hint = JSON.parse(payload) as OrderHint;
-        if (this.cares(hint)) void this.loadAndDeliver(hint.orderNo);
+        if (this.cares(hint)) void this.loadAndDeliver(hint);
       }
     } catch (err) {
       this.options.logger.warn({ err }, "unreadable order event");
@@ -263,10 +270,21 @@ export class OrderEvents {
     return false;
   }
 
-  private async loadAndDeliver(orderNo: string): Promise<void> {
+  private async loadAndDeliver({ orderNo, row }: OrderHint): Promise<void> {
     try {
       const order = await this.options.load(orderNo);
-      if (order) this.deliver(order);
+      if (!order) return;
+      if (row && Object.hasOwn(OrderStatus, row.status) && Number.isFinite(row.updatedAtMs)) {
+        this.deliver({
+          ...order,
+          status: row.status as OrderStatus,
+          updatedAt: new Date(row.updatedAtMs),
+          note: row.note,
+          total: new Prisma.Decimal(row.total),
+        });
+      } else {
+        this.deliver(order);
+      }
     } catch (err) {
       m.fanoutFailures.inc({ operation: "load" });
       this.options.logger.warn({ err, orderNo }, "could not load an order for its event");
