@@ -24,7 +24,7 @@ export const subscriptionMetrics = {
   }),
   consumersDropped: new Counter({
     name: "graphql_ws_consumers_dropped_total",
-    help: "Sockets closed by the server, by reason (slow_consumer, revoked, expired)",
+    help: "Sockets closed by the server, by reason (slow_consumer, revoked, expired, session_changed)",
     labelNames: ["reason"] as const,
     registers: [registry],
   }),
@@ -60,3 +60,15 @@ export const subscriptionMetrics = {
     },
   }),
 };
+
+// Every label value starts at 0, so that dashboards and alerts see a series before the first event.
+for (const source of ["mutation"]) subscriptionMetrics.published.inc({ source }, 0);
+for (const kind of ["order", "hint"]) subscriptionMetrics.received.inc({ kind }, 0);
+for (const operation of ["publish", "subscribe", "load"])
+  subscriptionMetrics.fanoutFailures.inc({ operation }, 0);
+for (const reason of ["slow_consumer", "revoked", "expired", "session_changed"]) {
+  subscriptionMetrics.consumersDropped.inc({ reason }, 0);
+}
+for (const reason of ["ip_limit", "user_limit", "subscription_limit", "unauthenticated", "closing"]) {
+  subscriptionMetrics.rejected.inc({ reason }, 0);
+}
