@@ -117,6 +117,11 @@ export const graphqlPlugin: FastifyPluginAsync<GraphQLPluginOptions> = async (ap
           renderAltair({
             baseURL: ALTAIR_PATH,
             endpointURL: "/graphql",
+            // Subscriptions over graphql-ws on the same path; paste a token from `login` into the connection
+            // payload (docs/subscriptions.md).
+            subscriptionsEndpoint: "/graphql",
+            initialSubscriptionRequestHandlerId: "graphql-ws",
+            initialSubscriptionsPayload: { authorization: "Bearer <token from login>" },
             disableAccount: true,
             initialQuery: "{\n  categories {\n    type\n    name\n    products { pid name price }\n  }\n}\n",
           }),
