@@ -42,17 +42,21 @@ const statuses = (events: { status: string }[]) => events.map((e) => e.status);
 describe("subscriptions across two replicas", () => {
   let a: TestApp;
   let b: TestApp;
+  let c: TestApp;
   let urlA: string;
   let urlB: string;
+  let urlC: string;
 
   beforeAll(async () => {
     a = await createTestApp();
     b = await createTestApp();
+    c = await createTestApp({ WS_MAX_QUEUED_EVENTS: "5" });
     urlA = await listen(a);
     urlB = await listen(b);
+    urlC = await listen(c);
   });
   afterAll(async () => {
-    await Promise.all([a.close(), b.close()]);
+    await Promise.all([a.close(), b.close(), c.close()]);
   });
 
   it("sends the current state first, then admin changes made on the other replica, in order", async () => {
@@ -155,6 +159,66 @@ describe("subscriptions across two replicas", () => {
     const logout = await rawGql(a.app, { query: "mutation { logout }" }, customer.token);
     expect(logout.errors).toBeUndefined();
     await eventually(() => expect(closes.map((c) => c.code)).toContain(4401));
+    await client.dispose();
+  });
+
+  it("closes a socket with 4401 when its token expires", async () => {
+    const customer = await signUp(a);
+    const user = await a.app.services.accounts.authenticate(customer.token);
+    // A token issued so long ago that it has three to four seconds left.
+    const lifetimeMs = a.config.auth.accessTokenExpireMinutes * 60_000;
+    const { token } = await a.app.services.tokens.issue(
+      customer.userId,
+      user.user.tokenVersion,
+      new Date(Date.now() - lifetimeMs + 4_000),
+    );
+    const { client, closes } = wsClient(urlA, token);
+    record(client, "subscription { myOrderUpdates { status } }", "myOrderUpdates");
+    try {
+      // Signed in and subscribed first; closed once the token runs out.
+      await eventually(() => expect(a.app.services.orderEvents.streamCount).toBeGreaterThan(0));
+      await vi.waitFor(() => expect(closes).toEqual([{ code: 4401, reason: "token expired" }]), {
+        timeout: 15_000,
+        interval: 50,
+      });
+    } finally {
+      await client.dispose();
+    }
+  });
+
+  it("disconnects a slow consumer (4430) when events pile up beyond its queue", async () => {
+    const customer = await signUp(c);
+    const orderNo = await placeOrder(c, customer.userId);
+    const { client, closes } = wsClient(urlC, customer.token);
+    const sub = record(
+      client,
+      `subscription { orderUpdated(orderNo: "${orderNo}") { status updatedAt } }`,
+      "orderUpdated",
+    );
+    try {
+      await eventually(() => expect(sub.events).toHaveLength(1));
+      // A burst of 50 versions in one tick: more than WS_MAX_QUEUED_EVENTS (5) wait before the socket can
+      // take any of them.
+      const order = (await c.app.services.orders.find(orderNo, customer.userId))!;
+      for (let i = 1; i <= 50; i++) {
+        c.app.services.orderEvents.publish({ ...order, updatedAt: new Date(order.updatedAt.getTime() + i) });
+      }
+      await eventually(() => expect(closes.map((x) => x.code)).toEqual([4430]));
+      const metrics = (await c.app.inject({ method: "GET", url: "/metrics" })).body;
+      expect(metrics).toMatch(/^graphql_ws_consumers_dropped_total\{reason="slow_consumer"\} [1-9]/m);
+    } finally {
+      await client.dispose();
+    }
+  });
+
+  it("closes open sockets with 1001 when the replica shuts down", async () => {
+    const d = await createTestApp();
+    const customer = await signUp(d);
+    const { client, closes } = wsClient(await listen(d), customer.token);
+    record(client, "subscription { myOrderUpdates { status } }", "myOrderUpdates");
+    await eventually(() => expect(d.app.services.orderEvents.streamCount).toBe(1));
+    await d.close();
+    await eventually(() => expect(closes.map((x) => x.code)).toEqual([1001]));
     await client.dispose();
   });
 
