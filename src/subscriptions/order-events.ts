@@ -67,6 +67,8 @@ export interface OrderEventsOptions {
   logger: { warn(obj: object, msg: string): void };
 }
 
+/** Orders whose last version one stream remembers. */
+const MAX_VERSIONS = 10_000;
 /** How long after a failed publish the fan-out still reads as degraded. */
 const FAILURE_WINDOW_MS = 10_000;
 
@@ -96,7 +98,11 @@ export class OrderStream implements AsyncIterableIterator<OrderView> {
     const version = versionOf(order);
     const last = this.versions.get(order.orderNo);
     if (last && compareVersions(version, last) <= 0) return;
+    this.versions.delete(order.orderNo);
     this.versions.set(order.orderNo, version);
+    // A shop screen open for days sees every order: the versions of the least recently changed ones are
+    // forgotten (a late copy of such an order's last change could then be sent again: at least once).
+    if (this.versions.size > MAX_VERSIONS) this.versions.delete(this.versions.keys().next().value!);
     if (this.waiting) {
       const resolve = this.waiting;
       this.waiting = undefined;
