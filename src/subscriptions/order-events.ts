@@ -20,7 +20,14 @@ import { Prisma } from "../generated/prisma/client.js";
 import { OrderStatus } from "../generated/prisma/enums.js";
 import type { OrderView } from "../orders/orders.service.js";
 import { fanoutState, subscriptionMetrics as m } from "./metrics.js";
-import { compareVersions, type OrderVersion, reviveOrder, serializeOrder, versionOf } from "./order-wire.js";
+import {
+  compareVersions,
+  type OrderVersion,
+  RANK,
+  reviveOrder,
+  serializeOrder,
+  versionOf,
+} from "./order-wire.js";
 
 /** The channel every replica and the CDC worker of one deployment share (channels take no key prefix). */
 export const orderEventsChannel = (keyPrefix: string) => `${keyPrefix}order-events`;
@@ -82,6 +89,12 @@ export class OrderStream implements AsyncIterableIterator<OrderView> {
     readonly options: StreamOptions,
     private readonly onEnd: (stream: OrderStream) => void,
   ) {}
+
+  /** Whether this stream already had `version` of the order, or a newer one. */
+  has(orderNo: string, version: OrderVersion): boolean {
+    const last = this.versions.get(orderNo);
+    return last !== undefined && compareVersions(version, last) <= 0;
+  }
 
   wants(order: OrderView): boolean {
     const { filter } = this.options;
@@ -266,12 +279,22 @@ export class OrderEvents {
     }
   }
 
+  /**
+   * Whether a stream here may want the hinted change and does not have it yet: a change the API made reached
+   * its subscribers as a whole order already, and costs no query when its hint follows.
+   */
   private cares(hint: OrderHint): boolean {
-    for (const { options } of this.streams) {
-      const { filter } = options;
-      if (filter.kind === "shop") return true;
-      if (filter.kind === "user" && filter.userId === hint.userId) return true;
-      if (filter.kind === "order" && filter.orderNo === hint.orderNo) return true;
+    const version: OrderVersion | undefined =
+      hint.row && Object.hasOwn(RANK, hint.row.status)
+        ? [hint.row.updatedAtMs, RANK[hint.row.status as OrderStatus]]
+        : undefined;
+    for (const stream of this.streams) {
+      const { filter } = stream.options;
+      const wants =
+        filter.kind === "shop" ||
+        (filter.kind === "user" && filter.userId === hint.userId) ||
+        (filter.kind === "order" && filter.orderNo === hint.orderNo);
+      if (wants && !(version && stream.has(hint.orderNo, version))) return true;
     }
     return false;
   }

@@ -7,7 +7,7 @@ import type { OrderStatus } from "../generated/prisma/enums.js";
 import type { OrderView } from "../orders/orders.service.js";
 
 /** Workflow rank: breaks ties between two changes stamped within the same millisecond. */
-const RANK: Record<OrderStatus, number> = {
+export const RANK: Record<OrderStatus, number> = {
   PLACED: 0,
   PREPARING: 1,
   READY: 2,

@@ -99,6 +99,19 @@ describe("OrderStream", () => {
     ]);
   });
 
+  it("knows which versions it already had (a hint of one costs no query)", () => {
+    const { s } = stream();
+    s.push(order({ status: "PREPARING", updatedAt: at("10:00:01.000") }));
+    expect(s.has("C261201-AAAAAA", versionOf(order({ updatedAt: at("10:00:00.500") })))).toBe(true);
+    expect(
+      s.has("C261201-AAAAAA", versionOf(order({ status: "PREPARING", updatedAt: at("10:00:01.000") }))),
+    ).toBe(true);
+    expect(
+      s.has("C261201-AAAAAA", versionOf(order({ status: "READY", updatedAt: at("10:00:01.000") }))),
+    ).toBe(false);
+    expect(s.has("C261201-BBBBBB", versionOf(order()))).toBe(false);
+  });
+
   it("filters by user and by order", () => {
     const mine = stream({ filter: { kind: "user", userId: 7 } }).s;
     expect(mine.wants(order())).toBe(true);
