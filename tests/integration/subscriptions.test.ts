@@ -162,6 +162,24 @@ describe("subscriptions across two replicas", () => {
     await client.dispose();
   });
 
+  it("closes a socket with 4402 when the user's role changes on the other replica", async () => {
+    const customer = await signUp(a);
+    const { client, closes } = wsClient(urlB, customer.token);
+    record(client, "subscription { myOrderUpdates { status } }", "myOrderUpdates");
+    try {
+      await eventually(() => expect(b.app.services.orderEvents.streamCount).toBeGreaterThan(0));
+      // As the admin seed promotes: the role and a revocation row in one transaction, then the stamp.
+      await a.db.prisma.$transaction(async (tx) => {
+        await tx.user.update({ where: { id: customer.userId }, data: { role: "ADMIN" } });
+        await a.app.services.revocations.sessionsChanged(tx, customer.userId, "ROLE_CHANGE");
+      });
+      await a.app.services.userCache.touch(customer.userId, ["session"]);
+      await eventually(() => expect(closes.map((c) => c.code)).toEqual([4402]));
+    } finally {
+      await client.dispose();
+    }
+  });
+
   it("closes a socket with 4401 when its token expires", async () => {
     const customer = await signUp(a);
     const user = await a.app.services.accounts.authenticate(customer.token);
