@@ -202,7 +202,8 @@ export function registerSubscriptions(
           close(socket, CLOSE.UNAUTHORIZED, "invalid, expired or revoked token");
           return false;
         }
-        if (state.closed) return false;
+        // The client may have gone while its token was checked: it must not count against the user.
+        if (state.closed || !states.has(socket)) return false;
         const sockets = perUser.get(session.user.id) ?? new Set<WebSocket>();
         if (sockets.size >= limits.maxSocketsPerUser) {
           m.rejected.inc({ reason: "user_limit" });
