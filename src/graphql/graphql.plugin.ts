@@ -18,6 +18,7 @@ import { limitRules } from "./limits.js";
 import { metricsPlugin } from "./metrics.plugin.js";
 import { registerResponseCache, responseCacheTagsPlugin } from "./response-cache.plugin.js";
 import { buildGraphQLSchema } from "./schema.js";
+import { refuseHttpSubscriptions } from "../subscriptions/http-refusal.js";
 import { registerSubscriptions } from "../subscriptions/ws-server.js";
 
 export interface GraphQLPluginOptions {
@@ -52,6 +53,7 @@ export const graphqlPlugin: FastifyPluginAsync<GraphQLPluginOptions> = async (ap
     formatError: createFormatError(app.log, config.environment === "development"),
     plugins: [
       metricsPlugin(),
+      refuseHttpSubscriptions(),
       compiledExecutionPlugin(),
       // No cache hints are used (the response caches decide by policy); the plugin would wrap every field.
       ApolloServerPluginCacheControlDisabled(),

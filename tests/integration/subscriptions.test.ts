@@ -146,6 +146,20 @@ describe("subscriptions across two replicas", () => {
     }
   });
 
+  it("refuses a subscription sent over HTTP with 400, pointing at WebSocket", async () => {
+    const { token } = await signUp(a);
+    const response = await a.app.inject({
+      method: "POST",
+      url: "/graphql",
+      headers: { authorization: `Bearer ${token}` },
+      payload: { query: "subscription { myOrderUpdates { status } }" },
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toMatchObject({
+      errors: [{ message: expect.stringContaining("WebSocket"), extensions: { code: "BAD_REQUEST" } }],
+    });
+  });
+
   it("closes a socket with 4401 when its token is logged out on the other replica", async () => {
     const customer = await signUp(a);
     const orderNo = await placeOrder(a, customer.userId);
