@@ -95,6 +95,22 @@ export interface Config {
     loginPerUsername: number;
     registerPerIp: number;
   };
+  /** GraphQL subscriptions over WebSocket (docs/subscriptions.md). */
+  subscriptions: {
+    maxSocketsPerIp: number;
+    maxSocketsPerUser: number;
+    maxSubscriptionsPerSocket: number;
+    /** Largest message a client may send; a larger one closes the socket (1009). */
+    maxMessageBytes: number;
+    /** Ping interval; a socket that has not answered the previous ping by the next one is dropped. */
+    keepAliveMs: number;
+    /** Events queued for one subscription the client does not read; one more and the socket is closed. */
+    maxQueuedEvents: number;
+    /** Bytes the socket may hold unsent before the client counts as too slow and is disconnected. */
+    maxBufferedBytes: number;
+    /** How often every open socket's token is checked again (revocations are also acted on at once). */
+    recheckMs: number;
+  };
   cdc: {
     /** Replication server id of the CDC worker; unique among the MySQL server's replicas. */
     serverId: number;
@@ -340,6 +356,16 @@ export function loadConfig(env: Env = process.env): Config {
       loginPerIp: r.int("RATE_LIMIT_LOGIN_PER_IP", 30, 1, 10_000_000),
       loginPerUsername: r.int("RATE_LIMIT_LOGIN_PER_USERNAME", 10, 1, 10_000_000),
       registerPerIp: r.int("RATE_LIMIT_REGISTER_PER_IP", 10, 1, 10_000_000),
+    },
+    subscriptions: {
+      maxSocketsPerIp: r.int("WS_MAX_SOCKETS_PER_IP", 50, 1, 1_000_000),
+      maxSocketsPerUser: r.int("WS_MAX_SOCKETS_PER_USER", 5, 1, 1_000_000),
+      maxSubscriptionsPerSocket: r.int("WS_MAX_SUBSCRIPTIONS_PER_SOCKET", 10, 1, 10_000),
+      maxMessageBytes: r.int("WS_MAX_MESSAGE_BYTES", 32_768, 1_024, 10_485_760),
+      keepAliveMs: r.int("WS_KEEPALIVE_MS", 15_000, 100, 600_000),
+      maxQueuedEvents: r.int("WS_MAX_QUEUED_EVENTS", 100, 1, 100_000),
+      maxBufferedBytes: r.int("WS_MAX_BUFFERED_BYTES", 1_048_576, 1_024, 1_073_741_824),
+      recheckMs: r.int("WS_RECHECK_MS", 60_000, 100, 86_400_000),
     },
     cdc: {
       serverId: r.int("CDC_SERVER_ID", 4_201, 1, 4_294_967_295),

@@ -18,6 +18,7 @@ import { OrdersService } from "./orders/orders.service.js";
 import { AuthThrottle } from "./security/auth-throttle.js";
 import { RateLimiter } from "./security/rate-limiter.js";
 import { gaugeSources } from "./observability/metrics.js";
+import { OrderEvents, orderEventsChannel } from "./subscriptions/order-events.js";
 
 /** The domain services, built once per process and shared by the GraphQL and REST adapters. */
 export interface Services {
@@ -33,6 +34,8 @@ export interface Services {
   revocations: Revocations;
   limiter: RateLimiter;
   breaker: RedisBreaker;
+  /** Live order updates: raised after commits, fanned out through Redis (src/subscriptions/). */
+  orderEvents: OrderEvents;
 }
 
 export function createServices(
@@ -56,6 +59,13 @@ export function createServices(
   });
   const userCache = new UserCache(redis, breaker, config.cache.enabled ? config.cache.userCacheBytes : 0);
   const revocations = new Revocations(db.prisma, logger);
+  const orderEvents: OrderEvents = new OrderEvents({
+    redis,
+    channel: orderEventsChannel(config.redis.keyPrefix),
+    load: (orderNo) => orders.find(orderNo, 0, true),
+    logger,
+  });
+  const orders: OrdersService = new OrdersService(db.prisma, ordering, userCache, orderEvents, logger);
   return {
     accounts: new AccountsService(
       db.prisma,
@@ -70,7 +80,8 @@ export function createServices(
     catalog: new CatalogService(db.prisma, config.publicBaseUrl, config.cache.enabled ? cache : null),
     catalogAdmin: new CatalogAdminService(db.prisma, cache),
     carts: new CartService(db.prisma, ordering, userCache),
-    orders: new OrdersService(db.prisma, ordering, userCache, logger),
+    orders,
+    orderEvents,
     tokens,
     passwords,
     cache,

@@ -35,6 +35,8 @@ export class Revocations {
   private lastPrune = 0;
   /** Rows already handled, by id, with when they were created (forgotten after LOOKBACK_MS). */
   private readonly seen = new Map<number, number>();
+  /** Told after the watched listener (open WebSocket sessions re-check their token). */
+  private readonly others = new Set<RevocationListener>();
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -70,8 +72,24 @@ export class Revocations {
     return rows.map((r) => r.jti!);
   }
 
+  /** Another listener of what `watch` finds, told after the watched one (which drops cached sessions). */
+  listen(listener: RevocationListener): () => void {
+    this.others.add(listener);
+    return () => this.others.delete(listener);
+  }
+
   /** Starts polling the table for revocations made anywhere, telling `listener` about them. */
-  watch(listener: RevocationListener): void {
+  watch(first: RevocationListener): void {
+    const listener: RevocationListener = {
+      evict: (userId) => {
+        first.evict(userId);
+        for (const other of this.others) other.evict(userId);
+      },
+      clear: () => {
+        first.clear();
+        for (const other of this.others) other.clear();
+      },
+    };
     const tick = async () => {
       await this.poll(listener);
       if (this.timer) this.timer = setTimeout(() => void tick(), POLL_INTERVAL_MS).unref();

@@ -49,6 +49,7 @@ import {
   tagsForTableChange,
 } from "./change-tags.js";
 import type { BinlogPosition, PositionStore } from "./position-store.js";
+import type { OrderHint } from "../subscriptions/order-events.js";
 import { tablesNamedBy, transactionControl } from "./statement-tables.js";
 
 export interface BinlogWorkerOptions {
@@ -59,6 +60,11 @@ export interface BinlogWorkerOptions {
   cache: TaggedCache;
   /** Stamps per-user data anew; only `touch` is used. */
   users: UserCache;
+  /**
+   * Tells the API replicas that orders changed (live updates, src/subscriptions/order-events.ts); false when
+   * Redis did not take it (the transaction is then applied again, like a failed invalidation).
+   */
+  orderEvents?: (hints: OrderHint[]) => Promise<boolean>;
   positions: PositionStore;
   logger: Logger;
   minBackoffMs?: number;
@@ -81,6 +87,8 @@ interface Changes {
   tables: Set<CatalogueTable>;
   /** Users whose per-user data changed, with the parts that did. */
   users: Map<number, Set<UserPart>>;
+  /** Orders changed (inserted or updated), by order number. */
+  orders: Map<string, OrderHint>;
 }
 
 interface Commit extends Changes {
@@ -111,7 +119,12 @@ const ER_SOURCE_FATAL_ERROR_READING_BINLOG = 1236;
 const is = <N extends BinlogEventName>(event: AnyBinlogEvent, name: N): event is BinlogEventByName<N> =>
   event.getEventName() === name;
 
-const noChanges = (): Changes => ({ tags: new Set(), tables: new Set(), users: new Map() });
+const noChanges = (): Changes => ({
+  tags: new Set(),
+  tables: new Set(),
+  users: new Map(),
+  orders: new Map(),
+});
 
 export class BinlogWorker {
   private stream: ZongJi | undefined;
@@ -303,6 +316,30 @@ export class BinlogWorker {
       parts.add(part);
       this.changes.users.set(userId, parts);
     }
+    if (table === "orders") {
+      for (const images of rows) {
+        // The last image is the row as it is now (after an update; the deleted row of a delete).
+        const image = images[images.length - 1]!;
+        const { order_no: orderNo, user_id: userId, status, updated_at: updatedAt, note, total } = image;
+        if (typeof orderNo !== "string" || !Number.isSafeInteger(userId)) continue;
+        const hint: OrderHint = { orderNo, userId: userId as number };
+        if (typeof status === "string" && updatedAt instanceof Date && typeof note === "string") {
+          // zongji builds DATETIME values in local time from the stored (UTC) fields: read them back as UTC.
+          const updatedAtMs = Date.UTC(
+            updatedAt.getFullYear(),
+            updatedAt.getMonth(),
+            updatedAt.getDate(),
+            updatedAt.getHours(),
+            updatedAt.getMinutes(),
+            updatedAt.getSeconds(),
+            updatedAt.getMilliseconds(),
+          );
+          hint.row = { status, updatedAtMs, note, total: String(total) };
+        }
+        // One event per order per transaction: its state at the commit.
+        this.changes.orders.set(orderNo, hint);
+      }
+    }
   }
 
   private onStatement(stream: ZongJi, event: BinlogEventByName<"query">): void {
@@ -350,6 +387,11 @@ export class BinlogWorker {
     for (const [userId, parts] of commit.users) {
       if (!(await this.options.users.touch(userId, [...parts]))) {
         throw new Error("redis unavailable: per-user stamps not written");
+      }
+    }
+    if (commit.orders.size > 0 && this.options.orderEvents) {
+      if (!(await this.options.orderEvents([...commit.orders.values()]))) {
+        throw new Error("redis unavailable: order events not published");
       }
     }
     // Binlog timestamps have whole seconds: while the worker keeps up, the lag reads between 0 and 1 s.

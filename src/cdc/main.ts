@@ -15,6 +15,7 @@ import { exitOnStopSignal } from "../process-signals.js";
 import { BinlogWorker } from "./binlog-worker.js";
 import { startMetricsServer } from "./metrics-server.js";
 import { PositionStore } from "./position-store.js";
+import { orderEventsChannel, publishOrderHints } from "../subscriptions/order-events.js";
 
 const config = loadConfigOrExit();
 const logger = pino({ ...loggerOptions(config), base: { service: "coffee-shop-cdc", pid: process.pid } });
@@ -32,6 +33,8 @@ const worker = new BinlogWorker({
   }),
   // Only stamps users' data anew: holds nothing in memory.
   users: new UserCache(redis, breaker, 0),
+  // Orders changed in MySQL (by the API or straight in SQL) reach live subscriptions on every replica.
+  orderEvents: (hints) => publishOrderHints(redis, orderEventsChannel(config.redis.keyPrefix), hints),
   positions: new PositionStore(redis, config.db.database),
   logger,
 });

@@ -22,6 +22,8 @@ import { graphqlLimits } from "./limits.js";
 import { metricsPlugin } from "./metrics.plugin.js";
 import { registerResponseCache, responseCacheTagsPlugin } from "./response-cache.plugin.js";
 import { buildGraphQLSchema } from "./schema.js";
+import { refuseHttpSubscriptions } from "../subscriptions/http-refusal.js";
+import { registerSubscriptions } from "../subscriptions/ws-server.js";
 
 export interface GraphQLPluginOptions {
   services: Services;
@@ -74,6 +76,7 @@ export const graphqlPlugin: FastifyPluginAsync<GraphQLPluginOptions> = async (ap
     plugins: [
       limitChecks.plugin,
       metricsPlugin(),
+      refuseHttpSubscriptions(),
       compiledExecutionPlugin(),
       // No cache hints are used (the response caches decide by policy); the plugin would wrap every field.
       ApolloServerPluginCacheControlDisabled(),
@@ -84,6 +87,11 @@ export const graphqlPlugin: FastifyPluginAsync<GraphQLPluginOptions> = async (ap
   });
   await apollo.start();
   app.addHook("onClose", () => apollo.stop());
+
+  // Subscriptions: WebSocket upgrades of /graphql (graphql-ws), events fanned out through Redis.
+  registerSubscriptions(app, { schema, services, config });
+  services.orderEvents.start();
+  app.addHook("onClose", () => services.orderEvents.stop());
 
   // Refuse oversized documents before they are parsed at all.
   app.addHook("preHandler", async (req, reply) => {
@@ -156,6 +164,11 @@ export const graphqlPlugin: FastifyPluginAsync<GraphQLPluginOptions> = async (ap
               cspNonce: nonce,
               baseURL: ALTAIR_PATH,
               endpointURL: "/graphql",
+              // Subscriptions over graphql-ws on the same path; paste a token from `login` into the connection
+              // payload (docs/subscriptions.md).
+              subscriptionsEndpoint: "/graphql",
+              initialSubscriptionRequestHandlerId: "graphql-ws",
+              initialSubscriptionsPayload: { authorization: "Bearer <token from login>" },
               disableAccount: true,
               initialQuery:
                 "{\n  categories {\n    type\n    name\n    products { pid name price }\n  }\n}\n",

@@ -7,6 +7,7 @@ import { CategoryResolver } from "./catalog/category.resolver.js";
 import { ProductResolver } from "./catalog/product.resolver.js";
 import { PromotionResolver } from "./catalog/promotion.resolver.js";
 import { OrderResolver } from "./orders/order.resolver.js";
+import { OrderSubscriptionResolver } from "./subscriptions/order-subscription.resolver.js";
 
 let schema: Promise<GraphQLSchema> | undefined;
 
@@ -20,16 +21,29 @@ export function buildGraphQLSchema(): Promise<GraphQLSchema> {
       AccountResolver,
       AdminCatalogResolver,
       OrderResolver,
+      OrderSubscriptionResolver,
     ],
     // One date scalar for the whole API; without this type-graphql adds its own DateTimeISO.
     scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
     validate: false,
+    // Every subscription brings its own stream (`subscribe`, src/subscriptions/order-events.ts); type-graphql
+    // insists on a topic-based PubSub all the same, which nothing uses.
+    pubSub: {
+      publish() {
+        throw new Error("topic subscriptions are not used: see src/subscriptions/");
+      },
+      subscribe() {
+        throw new Error("topic subscriptions are not used: see src/subscriptions/");
+      },
+    },
   }).then((built) => {
     // type-graphql cannot describe the root types; printSchema and introspection read these.
     built.getQueryType()!.description =
       "Reads: the catalogue and promotions for everyone; the signed-in user, cart and orders with a bearer token.";
     built.getMutationType()!.description =
       "Writes: sign-up and sign-in, profile, cart and checkout for signed-in users; catalogue and order workflow for admins.";
+    built.getSubscriptionType()!.description =
+      "Live order updates over WebSocket (graphql-ws at /graphql, token in connectionParams): each event is the whole order, the current state first.";
     return built;
   });
   return schema;

@@ -11,6 +11,9 @@ export const readyRoutes: FastifyPluginAsync = async (app) => {
       database: report.database,
       redis: report.redis,
       migrations: report.migrations,
+      // Live order updates reach other replicas through Redis; without it only this replica's subscribers
+      // get this replica's events. Reported, not required (like Redis itself).
+      fanout: app.services.orderEvents.degraded() ? "degraded" : "ok",
     });
   });
 };

@@ -87,6 +87,15 @@ export function requestFingerprint(
 
 const isDeadlock = (err: unknown) => (err as { errno?: number }).errno === 1213;
 
+/** Where committed order changes go (live updates, src/subscriptions/order-events.ts); must not throw. */
+export interface OrderEventSink {
+  publish(order: OrderView): void;
+}
+
+/** Orders still in the shop's hands, or changed this recently: what a subscription sends first. */
+const OPEN_STATUSES: OrderStatus[] = ["PLACED", "PREPARING", "READY"];
+const RECENT_MS = 3_600_000;
+
 export class OrdersService {
   private nextPruneAt = 0;
 
@@ -94,8 +103,35 @@ export class OrdersService {
     private readonly prisma: PrismaClient,
     private readonly repository: OrderingRepository,
     private readonly userCache: UserCache,
+    private readonly events?: OrderEventSink,
     private readonly logger?: FastifyBaseLogger,
   ) {}
+
+  /** Raised after the commit; a failure here is logged by the sink, never seen by the request. */
+  private raise(order: OrderView): void {
+    try {
+      this.events?.publish(order);
+    } catch {
+      // The sink never throws; this only guards the request against a bug in it.
+    }
+  }
+
+  /**
+   * Orders a live subscription starts from: every open order (of one user, or of the shop) and those changed
+   * within the last hour, oldest first, at most `limit`.
+   */
+  async current(userId: number | null, limit: number): Promise<OrderView[]> {
+    const rows = await this.prisma.order.findMany({
+      where: {
+        ...(userId === null ? {} : { userId }),
+        OR: [{ status: { in: OPEN_STATUSES } }, { updatedAt: { gte: new Date(Date.now() - RECENT_MS) } }],
+      },
+      orderBy: { id: "desc" },
+      take: limit,
+      include: { items: { orderBy: { id: "asc" } } },
+    });
+    return rows.reverse().map(toView);
+  }
 
   async place(userId: number, input: PlaceOrderInput): Promise<PlacedOrder> {
     if (!IDEMPOTENCY_KEY.test(input.idempotencyKey)) {
@@ -120,11 +156,13 @@ export class OrdersService {
     }
     // Committed: from here on nothing may turn the answer into an error. The per-user stamps are written
     // before answering (read-your-writes on every replica); `touch` never throws.
+    const order = toView(placed.order);
     if (!placed.replayed) {
       await this.userCache.touch(userId, ["cart", "orders"]);
       this.afterCommit(placed.order);
+      this.raise(order);
     }
-    return { order: toView(placed.order), replayed: placed.replayed };
+    return { order, replayed: placed.replayed };
   }
 
   private checkout(userId: number, idempotencyKey: string, note: string) {
@@ -305,6 +343,8 @@ export class OrdersService {
     }
     await this.userCache.touch(order.userId, ["orders"]);
     metrics.orders.inc({ status: to });
-    return (await this.find(order.orderNo, order.userId))!;
+    const changed = (await this.find(order.orderNo, order.userId))!;
+    this.raise(changed);
+    return changed;
   }
 }

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, inject, it, vi } fro
 import { type Cluster, findNginx, type Replica, startCluster } from "../../scripts/cluster-lib.mjs";
 import { seedCategories, seedProducts } from "../../src/db/seed-data.js";
 import { scratchDatabaseName, sqlConnection } from "../helpers/env.js";
+import { ORDER_FIELDS, record, wsClient } from "../helpers/subscriptions.js";
 
 const nginxMissing = findNginx() === undefined;
 const ci = process.env.CI === "true";
@@ -299,6 +300,124 @@ describe.skipIf(skip)("three replicas behind nginx (needs nginx)", () => {
     expect(after.failures).toEqual([]);
     expect(served(draining, "after")).toBe(0);
   }, 60_000);
+  it("live order updates through nginx: admin changes on other replicas, a killed replica, a revoked token", async () => {
+    const replicas = cluster!.replicas;
+    // The drain test above stopped one replica: all three serve here.
+    for (const replica of replicas) if (!replica.running) await replica.start();
+    const wsUrl = `${cluster!.httpUrl.replace("http:", "ws:")}/graphql`;
+    const graphql = async (base: string, query: string, token?: string) => {
+      const response = await fetch(`${base}/graphql`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
+        body: JSON.stringify({ query }),
+      });
+      const body = (await response.json()) as {
+        data?: Record<string, Record<string, unknown>>;
+        errors?: unknown;
+      };
+      expect(body.errors, query).toBeUndefined();
+      return body.data!;
+    };
+    const register = async (name: string) =>
+      (
+        await graphql(
+          cluster!.httpUrl,
+          `mutation { register(input: { username: "${name}_${process.pid}", password: "coffee123" }) { token user { id } } }`,
+        )
+      ).register as { token: string; user: { id: number } };
+    const customer = await register("e2e_ws_customer");
+    const admin = await register("e2e_ws_admin");
+    // Promoted before its first signed-in request, so no replica has its role cached yet.
+    const conn = await sqlConnection(inject("dbName"));
+    try {
+      await conn.query("UPDATE users SET role = 'ADMIN' WHERE id = ?", [admin.user.id]);
+    } finally {
+      await conn.end();
+    }
+    await graphql(
+      cluster!.httpUrl,
+      'mutation { addToCart(input: { pid: "latte001", quantity: 1 }) { total } }',
+      customer.token,
+    );
+    const { orderNo } = (
+      await graphql(
+        cluster!.httpUrl,
+        'mutation { placeOrder(input: { idempotencyKey: "e2e-ws-order" }) { order { orderNo } } }',
+        customer.token,
+      )
+    ).placeOrder.order as { orderNo: string };
+
+    const live = wsClient(wsUrl, customer.token, { retry: true });
+    const sub = record(
+      live.client,
+      `subscription { orderUpdated(orderNo: "${orderNo}") { ${ORDER_FIELDS} } }`,
+      "orderUpdated",
+    );
+    const seen = () => sub.events.map((e) => e.status).filter((s, i, all) => i === 0 || all[i - 1] !== s);
+    const within = (assertion: () => void) => vi.waitFor(assertion, { timeout: 5_000, interval: 10 });
+    try {
+      await within(() => expect(seen()).toEqual(["PLACED"]));
+      // The replica holding the socket, from the replicas' own gauges.
+      const sockets = async (replica: Replica) =>
+        Number(
+          /^graphql_ws_sockets_open (\d+)/m.exec(await (await fetch(`${replica.url}/metrics`)).text())?.[1] ??
+            0,
+        );
+      let holder: Replica | undefined;
+      await within(async () => {
+        const counts = await Promise.all(replicas.map(sockets));
+        expect(counts.reduce((a, b) => a + b)).toBe(1);
+        holder = replicas[counts.indexOf(1)];
+      });
+      const others = replicas.filter((r) => r !== holder);
+      const advance = async (replica: Replica, status: string, expected: string[]) => {
+        const started = Date.now();
+        await graphql(
+          replica.url,
+          `mutation { advanceOrder(orderNo: "${orderNo}", status: ${status}) { status } }`,
+          admin.token,
+        );
+        await within(() => expect(seen()).toEqual(expected));
+        console.info(
+          `${status} reached the subscriber through nginx ${Date.now() - started} ms after the mutation`,
+        );
+      };
+      await advance(others[0]!, "PREPARING", ["PLACED", "PREPARING"]);
+      await advance(others[1]!, "READY", ["PLACED", "PREPARING", "READY"]);
+
+      // The replica holding the socket dies; the order moves on meanwhile; the client reconnects through nginx
+      // to a live replica, subscribes again and gets the current state first.
+      holder!.kill("SIGKILL");
+      await graphql(
+        others[0]!.url,
+        `mutation { advanceOrder(orderNo: "${orderNo}", status: COMPLETED) { status } }`,
+        admin.token,
+      );
+      await vi.waitFor(() => expect(seen()).toEqual(["PLACED", "PREPARING", "READY", "COMPLETED"]), {
+        timeout: 15_000,
+        interval: 20,
+      });
+      expect(sub.events.at(-1)).toMatchObject({ orderNo, status: "COMPLETED" });
+      expect(sub.errors).toEqual([]);
+    } finally {
+      await live.client.dispose();
+    }
+
+    // A token logged out on one replica closes its socket, held through nginx by another, with 4401.
+    const revoked = wsClient(wsUrl, customer.token);
+    const mine = record(revoked.client, "subscription { myOrderUpdates { status } }", "myOrderUpdates");
+    try {
+      await within(() => expect(mine.events.length).toBeGreaterThan(0));
+      await graphql(cluster!.httpUrl, "mutation { logout }", customer.token);
+      await within(() => expect(revoked.closes.map((c) => c.code)).toContain(4401));
+    } finally {
+      await revoked.client.dispose();
+    }
+    for (const replica of replicas) if (!replica.running) await replica.start();
+  }, 90_000);
 });
 
 describe.skipIf(skip)("three replicas starting at once on an empty database (needs nginx)", () => {

@@ -22,6 +22,7 @@ import { createScratchApp, type TestApp, userToken } from "../helpers/app.js";
 import { sqlConnection, testConfig } from "../helpers/env.js";
 import { gql, rawGql } from "../helpers/graphql.js";
 import { get } from "../helpers/legacy.js";
+import { record, wsClient } from "../helpers/subscriptions.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 /** The worker's contract: a committed change leaves the cache within this long. */
@@ -295,6 +296,54 @@ describe.skipIf(skipWithoutBinlog)("CDC worker (needs the row binlog: scripts/en
       [first.me.id, latte.id],
     );
     expect((await eventually((s) => s.me.cart.total !== "0.00")).me.cart.total).not.toBe("0.00");
+  });
+
+  it("an order changed straight in MySQL reaches its live subscribers (orderUpdated, shopOrders)", async () => {
+    await t.app.listen({ port: 0, host: "127.0.0.1" });
+    const url = `ws://127.0.0.1:${(t.app.server.address() as { port: number }).port}/graphql`;
+    const customer = await t.app.services.accounts.register(
+      { username: `cdc_ws_${process.pid}`, password: "coffee123" },
+      "127.0.0.1",
+    );
+    const admin = await t.app.services.accounts.register(
+      { username: `cdc_ws_admin_${process.pid}`, password: "coffee123" },
+      "127.0.0.1",
+    );
+    await sql.query("UPDATE users SET role = 'ADMIN' WHERE id = ?", [admin.user.id]);
+    await t.app.services.carts.add(customer.user.id, { pid: "latte001", quantity: 1 });
+    const {
+      order: { orderNo },
+    } = await t.app.services.orders.place(customer.user.id, { idempotencyKey: "cdc-ws-order" });
+    const mine = wsClient(url, customer.token);
+    const sub = record(
+      mine.client,
+      `subscription { orderUpdated(orderNo: "${orderNo}") { status } }`,
+      "orderUpdated",
+    );
+    // The admin's role reached the per-user cache through the worker before the socket signs in.
+    await until(async () =>
+      (await t.app.services.accounts.authenticate(admin.token)).user.role === "ADMIN" ? true : undefined,
+    );
+    const shop = wsClient(url, admin.token);
+    const all = record(shop.client, "subscription { shopOrders { orderNo status } }", "shopOrders");
+    try {
+      await until(() =>
+        sub.events.length === 1 && all.events.some((e) => e.orderNo === orderNo) ? true : undefined,
+      );
+      await sql.query("UPDATE orders SET status = 'PREPARING', updated_at = NOW(3) WHERE order_no = ?", [
+        orderNo,
+      ]);
+      await sql.query("UPDATE orders SET status = 'READY', updated_at = NOW(3) WHERE order_no = ?", [
+        orderNo,
+      ]);
+      await until(() => (sub.events.length === 3 ? true : undefined));
+      expect(sub.events.map((e) => e.status)).toEqual(["PLACED", "PREPARING", "READY"]);
+      await until(() =>
+        all.events.filter((e) => e.orderNo === orderNo).at(-1)?.status === "READY" ? true : undefined,
+      );
+    } finally {
+      await Promise.all([mine.client.dispose(), shop.client.dispose()]);
+    }
   });
 
   it("a product moved to another category leaves both categories", async () => {

@@ -263,6 +263,7 @@ describe("GET /ready", () => {
       database: "connected",
       redis: "connected",
       migrations: "applied",
+      fanout: "ok",
     });
   });
 
