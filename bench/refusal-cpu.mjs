@@ -5,9 +5,9 @@
 // Run it under the bench lock: `flock /tmp/bench.lock env BENCH_DB_NAME=coffee_bench15 node bench/refusal-cpu.mjs`.
 import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { ensureBuild } from "../scripts/ensure-build.mjs";
+import { freePort } from "./free-port.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 400);
@@ -24,14 +24,6 @@ const KINDS = {
 function cpuMs(pid) {
   const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
-}
-
-async function freePort() {
-  const server = createServer().listen(0, "127.0.0.1");
-  await new Promise((r) => server.once("listening", r));
-  const { port } = server.address();
-  server.close();
-  return port;
 }
 
 async function main() {

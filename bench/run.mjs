@@ -19,7 +19,6 @@
 // <BENCH_DB_NAME>_base), in BENCH_RUSH_ROUNDS (3) rounds alternating between the two. BENCH_ONLY=rush runs only the rush-hour scenarios, BENCH_ONLY=counts only their per-operation counts.
 import { spawn } from "node:child_process";
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
@@ -27,6 +26,7 @@ import * as mariadb from "mariadb";
 import { ensureBuild } from "../scripts/ensure-build.mjs";
 import { renderChart } from "./chart.mjs";
 import { countPerOperation, prepareRush } from "./rush.mjs";
+import { freePort } from "./free-port.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const resultsDir = `${root}bench/results/`;
@@ -72,14 +72,6 @@ const gqlRequest = (query, headers = {}) => ({
   headers: { "content-type": "application/json", ...headers },
   body: json(query),
 });
-
-async function freePort() {
-  const server = createServer().listen(0, "127.0.0.1");
-  await new Promise((r) => server.once("listening", r));
-  const { port } = server.address();
-  server.close();
-  return port;
-}
 
 const baseEnv = {
   ...process.env,
