@@ -50,10 +50,6 @@ export class BoundedLru<V> {
     this.bytes = 0;
   }
 
-  get size(): number {
-    return this.entries.size;
-  }
-
   get sizeInBytes(): number {
     return this.bytes;
   }

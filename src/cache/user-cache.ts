@@ -26,6 +26,12 @@ import { defineScript } from "./redis.js";
 export type UserPart = "session" | "cart" | "orders";
 const FIELD: Record<UserPart, string> = { session: "s", cart: "c", orders: "o" };
 
+/**
+ * Users whose stamps wait for Redis, at most: past it the oldest are forgotten (each replica that saw the
+ * outage drops its memory when it ends, and revocations never depend on stamps).
+ */
+const MAX_PENDING_USERS = 100_000;
+
 /** How long an untouched user's stamps live in Redis (a missing stamp only costs one reload). */
 const STAMP_TTL_MS = 24 * 3_600_000;
 
@@ -166,6 +172,7 @@ export class UserCache {
       const waiting = this.pending.get(userId) ?? new Set();
       parts.forEach((p) => waiting.add(p));
       this.pending.set(userId, waiting);
+      if (this.pending.size > MAX_PENDING_USERS) this.pending.delete(this.pending.keys().next().value!);
       return false;
     }
   }
@@ -185,6 +192,7 @@ export class UserCache {
   private async retryPending(): Promise<void> {
     const waiting = [...this.pending];
     this.pending.clear();
-    for (const [userId, parts] of waiting) await this.touch(userId, [...parts]);
+    // Issued together: auto-pipelining sends them in a few writes.
+    await Promise.all(waiting.map(([userId, parts]) => this.touch(userId, [...parts])));
   }
 }

@@ -76,10 +76,9 @@ describe("per-user reads: no SQL and one Redis round trip when warm, coherent ac
     const onQuery = (sql: string) => void statements.push(sql);
     b = await createTestApp({}, { onQuery });
     bWithoutResponseCache = await createTestApp({ RESPONSE_CACHE_TTL_SECONDS: "0" }, { onQuery });
-    // The per-request limit syncs its counts in the background: stopped here, so that only the requests'
-    // own Redis commands are counted.
-    b.app.services.limiter.close();
-    bWithoutResponseCache.app.services.limiter.close();
+    // The per-request limit syncs its counts in the background (the counter is the process's, shared by the
+    // three apps): stopped here, so that only the requests' own Redis commands are counted.
+    for (const replica of [a, b, bWithoutResponseCache]) replica.app.services.limiter.close();
   });
   afterAll(async () => {
     await Promise.all([a.close(), b.close(), bWithoutResponseCache.close()]);
