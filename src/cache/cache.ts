@@ -249,8 +249,9 @@ export class TaggedCache {
       }
     }
     const found = await this.lookup(cache, entry);
-    if (found?.hit && found.seq !== 0) {
-      this.local.set(entry, { seq: found.seq, value: found.bytes, size: found.bytes.length });
+    if (found?.hit) {
+      if (found.seq === 0) void this.startSeq();
+      else this.local.set(entry, { seq: found.seq, value: found.bytes, size: found.bytes.length });
     }
     return found;
   }
