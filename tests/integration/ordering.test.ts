@@ -157,9 +157,10 @@ describe("cart", () => {
     expect(updated.data!.updateCartItem.items.map((i) => i.quantity)).toEqual([4, 2]);
     for (const itemId of [cart.data!.addToCart.id, "not-an-id", "0", "Q2FydEl0ZW06MQ=="]) {
       const refused = await gql(t.app, UpdateCartItemDocument, { input: { itemId, quantity: 1 } }, alice);
-      expect(refused.errors?.map((e) => [e.extensions.code, e.extensions.field]), itemId).toEqual([
-        ["BAD_USER_INPUT", "itemId"],
-      ]);
+      expect(
+        refused.errors?.map((e) => [e.extensions.code, e.extensions.field]),
+        itemId,
+      ).toEqual([["BAD_USER_INPUT", "itemId"]]);
     }
     const merged = await gql(
       t.app,

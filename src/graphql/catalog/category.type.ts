@@ -3,7 +3,9 @@ import { Node } from "../node/node.type.js";
 
 @ObjectType({ description: "A menu category such as latte or fruit tea.", implements: Node })
 export class Category {
-  @Field(() => ID, { description: "Global id (opaque): as in node(id:), updateCategory(id:), deleteCategory(id:)." })
+  @Field(() => ID, {
+    description: "Global id (opaque): as in node(id:), updateCategory(id:), deleteCategory(id:).",
+  })
   id!: string;
 
   @Field(() => Int, { description: "The numeric database id, for clients that stored it before global ids." })

@@ -68,7 +68,8 @@ export function decodeGlobalId(id: string, field = "id"): DecodedId {
   const type = text.slice(0, colon) as NodeType;
   const key = text.slice(colon + 1);
   if (colon < 1 || !NODE_TYPES.includes(type) || !KEY_SHAPES[type].test(key)) throw malformed(field);
-  if (key.split(":").some((part) => /^[0-9]+$/.test(part) && Number(part) > MAX_DB_ID)) throw malformed(field);
+  if (key.split(":").some((part) => /^[0-9]+$/.test(part) && Number(part) > MAX_DB_ID))
+    throw malformed(field);
   return { type, key };
 }
 

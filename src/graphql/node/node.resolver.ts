@@ -32,14 +32,21 @@ async function load(ctx: GraphQLContext, { type, key }: DecodedId): Promise<Node
       const product = await ctx.loaders.productById.load(Number(first));
       if (!product) return null;
       const rows = await ctx.loaders.optionsByProductId.load(product.id);
-      if (type === "OptionChoice") return tagged(type, rows.find((r) => r.id === Number(second)));
+      if (type === "OptionChoice")
+        return tagged(
+          type,
+          rows.find((r) => r.id === Number(second)),
+        );
       return tagged(
         type,
         groupOptions(rows).find((g) => g.kind === second),
       );
     }
     case "Promotion":
-      return tagged(type, (await ctx.services.catalog.promotions()).find((p) => p.id === Number(key)));
+      return tagged(
+        type,
+        (await ctx.services.catalog.promotions()).find((p) => p.id === Number(key)),
+      );
     default:
       return loadOwn(ctx, type, first, second);
   }
@@ -99,7 +106,9 @@ export class NodeResolver {
     description: `The objects with these global ids, in the same order, null in place of each one that does not exist or is not yours (as node). Errors: BAD_USER_INPUT for more than ${MAX_NODES} ids (extensions.field ids) or a string that is not an id (extensions.field ids.<index>).`,
   })
   async nodes(
-    @Arg("ids", () => [ID], { description: `At most ${MAX_NODES} global ids, as read from objects' id fields.` })
+    @Arg("ids", () => [ID], {
+      description: `At most ${MAX_NODES} global ids, as read from objects' id fields.`,
+    })
     ids: string[],
     @Ctx() ctx: GraphQLContext,
   ): Promise<(NodeValue | null)[]> {

@@ -32,7 +32,10 @@ export class ChosenOption {
   priceDelta!: unknown;
 }
 
-@ObjectType({ description: "A product with its chosen options and a quantity, in the cart.", implements: Node })
+@ObjectType({
+  description: "A product with its chosen options and a quantity, in the cart.",
+  implements: Node,
+})
 export class CartItem {
   @Field(() => ID, {
     description:
