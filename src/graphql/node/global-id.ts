@@ -10,6 +10,9 @@ import { InvalidInputError } from "../../errors.js";
 import { OPTION_KINDS } from "../../catalog/catalog.service.js";
 import type { OptionKind } from "../../generated/prisma/enums.js";
 
+/** Ids per `nodes` call: a client refreshing what it shows, not a bulk export. */
+export const MAX_NODES = 100;
+
 export const NODE_TYPES = [
   "Category",
   "Product",

@@ -2,12 +2,9 @@ import { Arg, Ctx, ID, Query, Resolver } from "type-graphql";
 import { groupOptions } from "../../catalog/catalog.service.js";
 import { InvalidInputError } from "../../errors.js";
 import type { GraphQLContext } from "../context.js";
-import { type DecodedId, decodeGlobalId, type NodeType } from "./global-id.js";
+import { type DecodedId, decodeGlobalId, MAX_NODES, type NodeType } from "./global-id.js";
 import { Node, type NodeValue } from "./node.type.js";
 import { cartView, orderItems } from "./views.js";
-
-/** Ids per `nodes` call: a client refreshing what it shows, not a bulk export. */
-export const MAX_NODES = 100;
 
 function tagged(type: NodeType, row: object | null | undefined): NodeValue | null {
   return row ? { ...row, __node: type } : null;
