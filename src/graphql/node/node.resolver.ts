@@ -29,21 +29,19 @@ async function load(ctx: GraphQLContext, { type, key }: DecodedId): Promise<Node
       const product = await ctx.loaders.productById.load(Number(first));
       if (!product) return null;
       const rows = await ctx.loaders.optionsByProductId.load(product.id);
-      if (type === "OptionChoice")
-        return tagged(
-          type,
-          rows.find((r) => r.id === Number(second)),
-        );
+      const found =
+        type === "OptionChoice"
+          ? rows.find((r) => r.id === Number(second))
+          : groupOptions(rows).find((g) => g.kind === second);
+      return tagged(type, found);
+    }
+    case "Promotion": {
+      const active = await ctx.services.catalog.promotions();
       return tagged(
         type,
-        groupOptions(rows).find((g) => g.kind === second),
+        active.find((p) => p.id === Number(key)),
       );
     }
-    case "Promotion":
-      return tagged(
-        type,
-        (await ctx.services.catalog.promotions()).find((p) => p.id === Number(key)),
-      );
     default:
       return loadOwn(ctx, type, first, second);
   }
@@ -67,10 +65,10 @@ async function loadOwn(
         ? tagged(type, cartView(user.id, await ctx.services.carts.cart(user.id, snapshot)))
         : null;
     case "CartItem": {
-      const cart = await ctx.services.carts.cart(user.id, snapshot);
+      const { items } = await ctx.services.carts.cart(user.id, snapshot);
       return tagged(
         type,
-        cart.items.find((item) => item.id === Number(first)),
+        items.find((item) => item.id === Number(first)),
       );
     }
     case "Order":
