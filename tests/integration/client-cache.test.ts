@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   AddToCartDocument,
   CancelOrderDocument,
+  LoginDocument,
   MeDocument,
   MyCartDocument,
   MyOrdersDocument,
@@ -80,7 +81,12 @@ describe("Apollo Client's InMemoryCache, no type policies", () => {
       mutation: RegisterDocument,
       variables: { input: { username, password: "coffee123" } },
     });
-    token = registered.data!.register.token;
+    expect(registered.data!.register.user.username).toBe(username);
+    const login = await client.mutate({
+      mutation: LoginDocument,
+      variables: { input: { username, password: "coffee123" } },
+    });
+    token = login.data!.login.token;
     await client.query({ query: MeDocument, fetchPolicy: "network-only" });
 
     const updated = await client.mutate({
