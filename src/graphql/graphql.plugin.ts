@@ -12,6 +12,7 @@ import { getDistDirectory, renderAltair } from "altair-static";
 import type { FastifyPluginAsync } from "fastify";
 import type { DocumentNode } from "graphql";
 import type { Services } from "../services.js";
+import { productViewEffects } from "./catalog/product-views.js";
 import { compiledExecutionPlugin } from "./compiled-execution.js";
 import { createContext, type GraphQLContext } from "./context.js";
 import { JsonTooDeepError, jsonNestsDeeperThan } from "../security/json-depth.js";
@@ -128,15 +129,19 @@ export const graphqlPlugin: FastifyPluginAsync<GraphQLPluginOptions> = async (ap
   });
 
   if (responseCache) {
-    registerResponseCache(app, {
-      cache: services.cache,
-      userCache: services.userCache,
-      accounts: services.accounts,
-      schema,
-      ttlSeconds: config.cache.responseTtlSeconds,
-      maxTokens: limits.maxTokens,
-      verdictBytes: limits.documentCacheBytes / 4,
-    });
+    registerResponseCache(
+      app,
+      {
+        cache: services.cache,
+        userCache: services.userCache,
+        accounts: services.accounts,
+        schema,
+        ttlSeconds: config.cache.responseTtlSeconds,
+        maxTokens: limits.maxTokens,
+        verdictBytes: limits.documentCacheBytes / 4,
+      },
+      productViewEffects(schema, services.catalog),
+    );
   }
 
   await app.register(fastifyApollo(apollo), {

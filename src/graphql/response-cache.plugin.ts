@@ -15,7 +15,14 @@
 import { createHash } from "node:crypto";
 import type { ApolloServerPlugin } from "@apollo/server";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { type GraphQLSchema, Kind, type OperationDefinitionNode, parse, print } from "graphql";
+import {
+  type DocumentNode,
+  type GraphQLSchema,
+  Kind,
+  type OperationDefinitionNode,
+  parse,
+  print,
+} from "graphql";
 import type { AccountsService } from "../accounts/accounts.service.js";
 import { signedIn } from "../auth/request-identity.js";
 import type { TaggedCache } from "../cache/cache.js";
@@ -24,7 +31,7 @@ import type { UserCache, UserSlot, UserSnapshot } from "../cache/user-cache.js";
 import { type DocumentScope, documentScope, tagsOfField } from "./cache-policy.js";
 import { stringHeapBytes } from "./document-memory.js";
 import type { GraphQLContext } from "./context.js";
-import { cacheableOperation, negotiatedContentType } from "./graphql-request.js";
+import { type CacheableOperation, cacheableOperation, negotiatedContentType } from "./graphql-request.js";
 
 const CACHE = "graphql-response";
 
@@ -32,6 +39,16 @@ interface Verdict {
   scope: DocumentScope;
   /** The printed document when the operation may be cached, else null. */
   normalised: string | null;
+  /** Whether a hit of it must run the hit effects. */
+  effects?: boolean;
+}
+
+/** Work of the resolvers a hit skips that must happen on every read all the same (product views). */
+export interface HitEffects {
+  /** Whether a document has any: decided once per document, remembered with its verdict. */
+  has(document: DocumentNode): boolean;
+  /** Runs them for one hit of the document. */
+  run(document: DocumentNode, operationName: string, variables: Record<string, unknown>): Promise<void>;
 }
 
 interface PendingStore {
@@ -87,6 +104,7 @@ export interface ResponseCacheOptions {
 export function registerResponseCache(
   app: FastifyInstance,
   { cache, userCache, accounts, schema, ttlSeconds, maxTokens, verdictBytes }: ResponseCacheOptions,
+  hitEffects: HitEffects,
 ): void {
   // Keyed by the query's hash: a remembered verdict holds its printed document, never the client's text.
   const verdicts = new BoundedLru<Verdict>(
@@ -108,7 +126,8 @@ export function registerResponseCache(
         ? operations.find((o) => o.name?.value === operationName)
         : operations[0];
       const scope = operation?.operation === "query" ? documentScope(schema, document) : "none";
-      if (scope !== "none") verdict = { scope, normalised: print(document) };
+      if (scope !== "none")
+        verdict = { scope, normalised: print(document), effects: hitEffects.has(document) };
     } catch {
       // Unparseable: Apollo answers it; nothing to cache.
     }
@@ -116,15 +135,24 @@ export function registerResponseCache(
     return verdict;
   };
 
-  const hit = (reply: FastifyReply, contentType: string, bytes: Buffer | string) =>
-    reply.code(200).type(contentType).header("vary", "Accept").header("x-cache", "HIT").send(bytes);
+  const hit = async (
+    reply: FastifyReply,
+    contentType: string,
+    bytes: Buffer | string,
+    { normalised, effects }: Verdict,
+    { operationName, variables }: CacheableOperation,
+  ) => {
+    if (effects) await hitEffects.run(parse(normalised!, { noLocation: true }), operationName, variables);
+    return reply.code(200).type(contentType).header("vary", "Accept").header("x-cache", "HIT").send(bytes);
+  };
 
   app.addHook("preHandler", async (req, reply) => {
     if (req.routeOptions.url !== "/graphql" || !passesCsrfCheck(req)) return;
     const operation = cacheableOperation(req);
     const contentType = negotiatedContentType(req);
     if (!operation || !contentType) return;
-    const { scope, normalised } = verdictOf(operation.query, operation.operationName);
+    const verdict = verdictOf(operation.query, operation.operationName);
+    const { scope, normalised } = verdict;
     if (normalised === null) return;
     const key = createHash("sha256")
       .update(`${normalised}\n${operation.operationName}\n${stableStringify(operation.variables)}`)
@@ -136,13 +164,13 @@ export function registerResponseCache(
       if (!session?.snapshot) return;
       const slot: UserSlot = { part: "all", name: `graphql:${key}` };
       const bytes = userCache.peek<string>(session.snapshot, slot);
-      if (bytes !== undefined) return hit(reply, contentType, bytes);
+      if (bytes !== undefined) return hit(reply, contentType, bytes, verdict, operation);
       req.userResponseCache = { snapshot: session.snapshot, slot };
       return;
     }
     const found = await cache.peekBytes(CACHE, key);
     if (!found) return;
-    if (found.hit) return hit(reply, contentType, found.bytes);
+    if (found.hit) return hit(reply, contentType, found.bytes, verdict, operation);
     req.responseCache = { key, seq: found.seq, tags: new Set() };
   });
 
