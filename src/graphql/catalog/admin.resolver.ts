@@ -1,5 +1,6 @@
-import { Arg, Ctx, Int, Mutation, Resolver } from "type-graphql";
+import { Arg, Authorized, Ctx, Int, Mutation, Resolver } from "type-graphql";
 import { OptionKind } from "../../generated/prisma/enums.js";
+import { Role } from "../authorization.js";
 import type { GraphQLContext } from "../context.js";
 import {
   CreateCategoryInput,
@@ -15,6 +16,7 @@ import { Product } from "./product.type.js";
 import { Promotion } from "./promotion.type.js";
 
 /** Catalogue writes: admins only (UNAUTHENTICATED when anonymous, FORBIDDEN for customers). */
+@Authorized(Role.Admin)
 @Resolver()
 export class AdminCatalogResolver {
   @Mutation(() => Category, {
@@ -25,7 +27,6 @@ export class AdminCatalogResolver {
     @Arg("input", { description: "The new category." }) input: CreateCategoryInput,
     @Ctx() ctx: GraphQLContext,
   ) {
-    await ctx.requireAdmin();
     return ctx.services.catalogAdmin.createCategory(input);
   }
 
@@ -38,7 +39,6 @@ export class AdminCatalogResolver {
     @Arg("input", { description: "The fields to change." }) input: UpdateCategoryInput,
     @Ctx() ctx: GraphQLContext,
   ) {
-    await ctx.requireAdmin();
     return ctx.services.catalogAdmin.updateCategory(id, input);
   }
 
@@ -50,7 +50,6 @@ export class AdminCatalogResolver {
     @Arg("id", () => Int, { description: "The category's id." }) id: number,
     @Ctx() ctx: GraphQLContext,
   ) {
-    await ctx.requireAdmin();
     return ctx.services.catalogAdmin.deleteCategory(id);
   }
 
@@ -62,7 +61,6 @@ export class AdminCatalogResolver {
     @Arg("input", { description: "The new product." }) input: CreateProductInput,
     @Ctx() ctx: GraphQLContext,
   ) {
-    await ctx.requireAdmin();
     return ctx.services.catalogAdmin.createProduct(input);
   }
 
@@ -75,7 +73,6 @@ export class AdminCatalogResolver {
     @Arg("input", { description: "The fields to change." }) input: UpdateProductInput,
     @Ctx() ctx: GraphQLContext,
   ) {
-    await ctx.requireAdmin();
     return ctx.services.catalogAdmin.updateProduct(pid, input);
   }
 
@@ -87,7 +84,6 @@ export class AdminCatalogResolver {
     @Arg("pid", { description: "The product's pid." }) pid: string,
     @Ctx() ctx: GraphQLContext,
   ) {
-    await ctx.requireAdmin();
     return ctx.services.catalogAdmin.deleteProduct(pid);
   }
 
@@ -99,7 +95,6 @@ export class AdminCatalogResolver {
     @Arg("input", { description: "The product, the kind and its choices." }) input: SetProductOptionInput,
     @Ctx() ctx: GraphQLContext,
   ) {
-    await ctx.requireAdmin();
     return ctx.services.catalogAdmin.setProductOption(input.pid, input.kind, input.label, input.choices);
   }
 
@@ -112,7 +107,6 @@ export class AdminCatalogResolver {
     @Arg("kind", () => OptionKind, { description: "The kind of option to remove." }) kind: OptionKind,
     @Ctx() ctx: GraphQLContext,
   ) {
-    await ctx.requireAdmin();
     return ctx.services.catalogAdmin.removeProductOption(pid, kind);
   }
 
@@ -124,7 +118,6 @@ export class AdminCatalogResolver {
     @Arg("input", { description: "The new promotion." }) input: CreatePromotionInput,
     @Ctx() ctx: GraphQLContext,
   ) {
-    await ctx.requireAdmin();
     return ctx.services.catalogAdmin.createPromotion(input);
   }
 
@@ -137,7 +130,6 @@ export class AdminCatalogResolver {
     @Arg("input", { description: "The fields to change." }) input: UpdatePromotionInput,
     @Ctx() ctx: GraphQLContext,
   ) {
-    await ctx.requireAdmin();
     return ctx.services.catalogAdmin.updatePromotion(id, input);
   }
 
@@ -149,7 +141,6 @@ export class AdminCatalogResolver {
     @Arg("id", () => Int, { description: "The promotion's id." }) id: number,
     @Ctx() ctx: GraphQLContext,
   ) {
-    await ctx.requireAdmin();
     return ctx.services.catalogAdmin.deletePromotion(id);
   }
 }

@@ -1,8 +1,9 @@
-import { Arg, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from "type-graphql";
-import type { User as UserRow } from "../../accounts/accounts.service.js";
+import { Arg, Authorized, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from "type-graphql";
+import type { SignedIn, User as UserRow } from "../../accounts/accounts.service.js";
 import { NotFoundError } from "../../errors.js";
 import { OrderStatus } from "../../generated/prisma/enums.js";
 import { User } from "../accounts/user.type.js";
+import { CurrentSession, CurrentUser, Role } from "../authorization.js";
 import type { GraphQLContext } from "../context.js";
 import { decodeCursor, toConnection } from "../cursor.js";
 import {
@@ -18,66 +19,81 @@ import {
 /** Carts and orders: signed-in users only, each on their own data. Order data never enters a shared cache. */
 @Resolver(() => User)
 export class OrderResolver {
+  @Authorized()
   @FieldResolver(() => Cart, { description: "Your cart (only on your own user)." })
-  async cart(@Root() user: UserRow, @Ctx() ctx: GraphQLContext) {
-    const { user: viewer, snapshot } = await ctx.requireSession();
+  async cart(
+    @Root() user: UserRow,
+    @CurrentSession() { user: viewer, snapshot }: SignedIn,
+    @Ctx() ctx: GraphQLContext,
+  ) {
     if (viewer.id !== user.id) throw new NotFoundError("no cart here");
     return ctx.services.carts.cart(viewer.id, snapshot);
   }
 
+  @Authorized()
   @Mutation(() => Cart, {
     description:
       "Adds a product with options; the same choices add up in one item. Errors: UNAUTHENTICATED, BAD_USER_INPUT (extensions.field), e.g. a full cart (30 items).",
   })
   async addToCart(
     @Arg("input", { description: "The product, quantity and options." }) input: AddToCartInput,
+    @CurrentUser() viewer: UserRow,
     @Ctx() ctx: GraphQLContext,
   ) {
-    return ctx.services.carts.add((await ctx.requireViewer()).id, input);
+    return ctx.services.carts.add(viewer.id, input);
   }
 
+  @Authorized()
   @Mutation(() => Cart, {
     description:
       "Changes an item's quantity or options, merging it into an equal item. Errors: UNAUTHENTICATED, NOT_FOUND, BAD_USER_INPUT.",
   })
   async updateCartItem(
     @Arg("input", { description: "The item and its changes." }) input: UpdateCartItemInput,
+    @CurrentUser() viewer: UserRow,
     @Ctx() ctx: GraphQLContext,
   ) {
-    return ctx.services.carts.update((await ctx.requireViewer()).id, input.itemId, input);
+    return ctx.services.carts.update(viewer.id, input.itemId, input);
   }
 
+  @Authorized()
   @Mutation(() => Cart, {
     description: "Removes one item from your cart. Errors: UNAUTHENTICATED, NOT_FOUND.",
   })
   async removeCartItem(
     @Arg("itemId", () => Int, { description: "CartItem.id of the item to remove." }) itemId: number,
+    @CurrentUser() viewer: UserRow,
     @Ctx() ctx: GraphQLContext,
   ) {
-    return ctx.services.carts.remove((await ctx.requireViewer()).id, itemId);
+    return ctx.services.carts.remove(viewer.id, itemId);
   }
 
+  @Authorized()
   @Mutation(() => Cart, { description: "Empties your cart. Errors: UNAUTHENTICATED." })
-  async clearCart(@Ctx() ctx: GraphQLContext) {
-    return ctx.services.carts.clear((await ctx.requireViewer()).id);
+  async clearCart(@CurrentUser() viewer: UserRow, @Ctx() ctx: GraphQLContext) {
+    return ctx.services.carts.clear(viewer.id);
   }
 
+  @Authorized()
   @Mutation(() => PlaceOrderPayload, {
     description:
       "Places an order from the whole cart, priced now, and empties the cart; idempotent per key (the same key with the same request replays the order; with a different one: IDEMPOTENCY_KEY_REUSED). Errors: UNAUTHENTICATED, BAD_USER_INPUT (empty cart: field cart; unavailable item or a price out of bounds: cart.items.<i>).",
   })
   async placeOrder(
     @Arg("input", { description: "Idempotency key and note." }) input: PlaceOrderInput,
+    @CurrentUser() viewer: UserRow,
     @Ctx() ctx: GraphQLContext,
   ) {
-    return ctx.services.orders.place((await ctx.requireViewer()).id, input);
+    return ctx.services.orders.place(viewer.id, input);
   }
 
+  @Authorized()
   @Query(() => OrderConnection, {
     description:
       "Your orders, newest first. Errors: UNAUTHENTICATED, BAD_USER_INPUT (extensions.field first or after).",
   })
   async myOrders(
+    @CurrentSession() { user: viewer, snapshot }: SignedIn,
     @Ctx() ctx: GraphQLContext,
     @Arg("first", () => Int, { nullable: true, defaultValue: 10, description: "Page size, 1-50." })
     first?: number | null,
@@ -87,7 +103,6 @@ export class OrderResolver {
     })
     after?: string | null,
   ) {
-    const { user: viewer, snapshot } = await ctx.requireSession();
     const afterId = after ? decodeCursor("order", after) : undefined;
     const page = await ctx.services.orders.mine(viewer.id, first ?? 10, afterId, snapshot);
     return {
@@ -96,6 +111,7 @@ export class OrderResolver {
     };
   }
 
+  @Authorized()
   @Query(() => Order, {
     nullable: true,
     description:
@@ -103,23 +119,26 @@ export class OrderResolver {
   })
   async order(
     @Arg("orderNo", { description: 'Order number, e.g. "C261126-7KQ3XZ".' }) orderNo: string,
+    @CurrentUser() viewer: UserRow,
     @Ctx() ctx: GraphQLContext,
   ) {
-    const viewer = await ctx.requireViewer();
     return ctx.services.orders.find(orderNo, viewer.id, viewer.role === "ADMIN");
   }
 
+  @Authorized()
   @Mutation(() => Order, {
     description:
       "Cancels your order while it is still PLACED. Errors: UNAUTHENTICATED, NOT_FOUND, CONFLICT once it is past PLACED.",
   })
   async cancelOrder(
     @Arg("orderNo", { description: "Number of the order to cancel." }) orderNo: string,
+    @CurrentUser() viewer: UserRow,
     @Ctx() ctx: GraphQLContext,
   ) {
-    return ctx.services.orders.cancel(orderNo, (await ctx.requireViewer()).id);
+    return ctx.services.orders.cancel(orderNo, viewer.id);
   }
 
+  @Authorized(Role.Admin)
   @Mutation(() => Order, {
     description:
       "Admin: moves an order along PLACED -> PREPARING -> READY -> COMPLETED, or CANCELLED. Errors: UNAUTHENTICATED, FORBIDDEN, NOT_FOUND, CONFLICT for any other transition.",
@@ -129,7 +148,6 @@ export class OrderResolver {
     @Arg("status", () => OrderStatus, { description: "The status to move it to." }) status: OrderStatus,
     @Ctx() ctx: GraphQLContext,
   ) {
-    await ctx.requireAdmin();
     return ctx.services.orders.advance(orderNo, status);
   }
 }
