@@ -14,7 +14,7 @@ import type { Database } from "./db/database.js";
 import { registerAccessLog } from "./observability/access-log.js";
 import { registerHttpMetrics } from "./observability/http-metrics.js";
 import { loggerOptions, requestId } from "./observability/logger.js";
-import { readyRoutes } from "./observability/ready.routes.js";
+import { readyRoutes } from "./health/ready.routes.js";
 import { registerHttpHygiene } from "./security/http-hygiene.js";
 import { JsonTooDeepError, jsonNestsDeeperThan } from "./security/json-depth.js";
 import { graphqlHttpErrorHandler } from "./graphql/errors.js";

@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger, FastifyInstance } from "fastify";
 import { buildApp } from "./app.js";
+import { PasswordHasher } from "./auth/password.js";
 import { createRedis } from "./cache/redis.js";
 import type { Config } from "./config.js";
 import { createDatabase } from "./db/database.js";
@@ -64,7 +65,7 @@ export async function startServer(config: Config, logger: FastifyBaseLogger): Pr
   const db = createDatabase(config.db);
   if (config.seedOnStart) {
     if (await isCatalogueEmpty(db.prisma)) logger.info(describeSeedResult(await seed(db)));
-    const admin = await seedAdminFromConfig(db.prisma, config);
+    const admin = await seedAdminFromConfig(db.prisma, config.admin, new PasswordHasher(config.argon2));
     if (admin) logger.info(admin);
   }
   const redis = createRedis(config.redis);

@@ -11,7 +11,7 @@ import type { Config } from "./config.js";
 import type { Database } from "./db/database.js";
 import { Revocations } from "./auth/revocations.js";
 import { UserCache } from "./cache/user-cache.js";
-import { ActivityTracker } from "./observability/activity.js";
+import { ActivityTracker } from "./accounts/activity.js";
 import { CartService } from "./orders/cart.service.js";
 import { OrderingRepository } from "./orders/ordering.repository.js";
 import { OrdersService } from "./orders/orders.service.js";

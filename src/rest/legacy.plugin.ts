@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync, HTTPMethods } from "fastify";
-import { checkHealth, singleFlight } from "../observability/health.js";
+import { checkHealth, singleFlight } from "../health/health.js";
 import { legacyAuthRoutes } from "./legacy-auth.routes.js";
 import { legacyCatalogRoutes } from "./legacy-catalog.routes.js";
 import { LegacyHttpError, sendLegacy } from "./legacy-errors.js";

@@ -3,11 +3,11 @@ import {
   checkHttpUrl,
   checkPassword,
   checkPhone,
-  checkText,
   checkUsername,
   registrationProblems,
 } from "../../src/accounts/account.rules.js";
 import { InvalidInputError } from "../../src/errors.js";
+import { checkText } from "../../src/shared/text.rules.js";
 
 /** The field an input rule names when it refuses `run`, or undefined when it accepts. */
 function refusedField(run: () => unknown): string | undefined {
