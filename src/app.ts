@@ -101,7 +101,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setNotFoundHandler((_req, reply) => sendLegacy(reply, 404, { detail: "Not Found" }));
   app.setErrorHandler(errorHandler);
 
-  registerHttpMetrics(app);
+  registerHttpMetrics(app, services.gauges);
   registerAccessLog(app);
   await registerHttpHygiene(app, deps.config, services.limiter);
   await registerOpenApi(app);

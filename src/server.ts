@@ -2,6 +2,7 @@ import type { FastifyBaseLogger, FastifyInstance } from "fastify";
 import { buildApp } from "./app.js";
 import { PasswordHasher } from "./auth/password.js";
 import { createRedis } from "./cache/redis.js";
+import { metrics } from "./observability/metrics.js";
 import type { Config } from "./config.js";
 import { createDatabase } from "./db/database.js";
 import { migrate } from "./db/migrate.js";
@@ -68,7 +69,7 @@ export async function startServer(config: Config, logger: FastifyBaseLogger): Pr
     const admin = await seedAdminFromConfig(db.prisma, config.admin, new PasswordHasher(config.argon2));
     if (admin) logger.info(admin);
   }
-  const redis = createRedis(config.redis);
+  const redis = createRedis(config.redis, metrics.redisCommands);
   const app = await buildApp({ config, db, redis, logger });
   await app.listen({ host: config.host, port: config.port });
   logger.info(whereToGo(config, app), "ready");

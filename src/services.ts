@@ -5,6 +5,7 @@ import { CatalogAdminService } from "./catalog/catalog-admin.service.js";
 import { CatalogService } from "./catalog/catalog.service.js";
 import type { FastifyBaseLogger } from "fastify";
 import type { Redis } from "ioredis";
+import type { Registry } from "prom-client";
 import { RedisBreaker } from "./cache/breaker.js";
 import { TaggedCache } from "./cache/cache.js";
 import type { Config } from "./config.js";
@@ -17,7 +18,7 @@ import { OrderingRepository } from "./orders/ordering.repository.js";
 import { OrdersService } from "./orders/orders.service.js";
 import { AuthThrottle } from "./security/auth-throttle.js";
 import { RateLimiter } from "./security/rate-limiter.js";
-import { gaugeSources } from "./observability/metrics.js";
+import { appGauges } from "./observability/metrics.js";
 import { OrderEvents, orderEventsChannel } from "./subscriptions/order-events.js";
 
 /** The domain services, built once per process and shared by the GraphQL and REST adapters. */
@@ -36,6 +37,8 @@ export interface Services {
   breaker: RedisBreaker;
   /** Live order updates: raised after commits, fanned out through Redis (src/subscriptions/). */
   orderEvents: OrderEvents;
+  /** This app's gauges (its database pool, active users), exported by GET /metrics. */
+  gauges: Registry;
 }
 
 export function createServices(
@@ -49,7 +52,15 @@ export function createServices(
   const breaker = new RedisBreaker(redis, logger);
   const activity = new ActivityTracker(redis, breaker);
   const limiter = new RateLimiter(redis, breaker, logger);
-  gaugeSources.activeUsers = () => activity.count();
+  const gauges = appGauges({
+    pool: {
+      activeConnections: () => db.pool.activeConnections(),
+      idleConnections: () => db.pool.idleConnections(),
+      totalConnections: () => db.pool.totalConnections(),
+      limit: config.db.connectionLimit,
+    },
+    activeUsers: () => activity.count(),
+  });
   const ordering = new OrderingRepository(db.pool);
   const cache = new TaggedCache({
     redis,
@@ -88,5 +99,6 @@ export function createServices(
     userCache,
     revocations,
     breaker,
+    gauges,
   };
 }

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from "fastify";
+import type { Registry } from "prom-client";
 import { metrics, registry } from "./metrics.js";
 
 /** The status label of a request the client gave up on before the answer was written (nginx's convention). */
@@ -6,14 +7,14 @@ export const ABORTED_STATUS = "499";
 
 /**
  * Request count, duration and in-flight gauge for every route, labelled by the route template (never the raw
- * URL), and GET /metrics for Prometheus. Call on the root instance before the routes are added.
+ * URL), and GET /metrics for Prometheus (the process's metrics and the app's own gauges). Call on the root instance before the routes are added.
  *
  * The response's `close` event ends every request exactly once, whether it was answered or the client went
  * away first: Fastify's onResponse runs only for a response that finished, and onRequestAbort only while the
  * request body is still arriving, so a client that closed while its request was being handled leaked one
  * in-flight request and was never counted.
  */
-export function registerHttpMetrics(app: FastifyInstance): void {
+export function registerHttpMetrics(app: FastifyInstance, gauges: Registry): void {
   const counted = new WeakSet<object>();
   app.addHook("onRequest", async (req, reply) => {
     metrics.httpInFlight.inc();
@@ -34,6 +35,7 @@ export function registerHttpMetrics(app: FastifyInstance): void {
 
   app.get("/metrics", async (_req, reply) => {
     reply.type(registry.contentType);
-    return registry.metrics();
+    const [processMetrics, appMetrics] = await Promise.all([registry.metrics(), gauges.metrics()]);
+    return `${processMetrics}\n${appMetrics}`;
   });
 }
