@@ -1,4 +1,4 @@
-// `node scripts/run.mjs db/migrate-cli.js`: build if needed, then run one compiled entry point from dist/.
+// `node scripts/run.mjs cli/migrate-cli.js`: build if needed, then run one compiled entry point from dist/.
 import { ensureBuild } from "./ensure-build.mjs";
 
 const entry = process.argv[2];

@@ -1,43 +1,21 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import fastifyStatic from "@fastify/static";
-import Fastify, {
-  type FastifyBaseLogger,
-  type FastifyInstance,
-  type FastifyReply,
-  type FastifyRequest,
-  LogController,
-} from "fastify";
-import type { Redis } from "ioredis";
-import type { Config } from "./config.js";
-import type { Database } from "./db/database.js";
-import { registerAccessLog } from "./observability/access-log.js";
-import { registerHttpMetrics } from "./observability/http-metrics.js";
-import { loggerOptions, requestId } from "./observability/logger.js";
-import { readyRoutes } from "./observability/ready.routes.js";
-import { registerHttpHygiene } from "./security/http-hygiene.js";
-import { JsonTooDeepError, jsonNestsDeeperThan } from "./security/json-depth.js";
-import { graphqlHttpErrorHandler } from "./graphql/errors.js";
+import Fastify, { type FastifyInstance, LogController } from "fastify";
+import { altairPlugin } from "./graphql/altair.plugin.js";
 import { graphqlPlugin } from "./graphql/graphql.plugin.js";
+import { readyRoutes } from "./health/ready.routes.js";
+import { accessLogPlugin } from "./observability/access-log.plugin.js";
+import { httpMetricsPlugin } from "./observability/http-metrics.plugin.js";
+import { loggerOptions, requestId } from "./observability/logger.js";
 import { legacyErrorHandler, sendLegacy } from "./rest/legacy-errors.js";
 import { legacyPlugin } from "./rest/legacy.plugin.js";
-import { registerOpenApi } from "./rest/openapi.plugin.js";
-import { createServices, type Services } from "./services.js";
+import { openApiPlugin } from "./rest/openapi.plugin.js";
+import { httpHygienePlugin } from "./security/http-hygiene.plugin.js";
+import { JsonTooDeepError, jsonNestsDeeperThan } from "./security/json-depth.js";
+import { type AppDeps, servicesPlugin } from "./services.plugin.js";
 
-export interface AppDeps {
-  config: Config;
-  db: Database;
-  redis: Redis;
-  /** The process logger; without it the app makes its own from config. */
-  logger?: FastifyBaseLogger;
-}
-
-declare module "fastify" {
-  interface FastifyInstance {
-    deps: AppDeps;
-    services: Services;
-  }
-}
+export type { AppDeps };
 
 class BadRequestError extends Error {
   readonly statusCode = 400;
@@ -50,18 +28,21 @@ const MAX_PATH_PARAM_LENGTH = 16 * 1024;
 
 const IMAGES_DIR = fileURLToPath(new URL("../prisma/seed/images", import.meta.url));
 
-/** One Fastify instance with every route and plugin. Tests build it too; closing it closes nothing in deps. */
+/**
+ * One Fastify instance: shared infrastructure as root-level plugins (services, metrics, access log, HTTP
+ * hygiene, OpenAPI), then the two adapters, each an encapsulated plugin with its own parsers and error
+ * handler: legacy REST and GraphQL. Routes outside both (static images, docs, /metrics, /ready) and requests
+ * no route matched answer errors in the legacy shape, as the REST API always has. Tests build it too; closing
+ * it closes nothing in deps.
+ */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
-  const errorHandler = (error: Error, req: FastifyRequest, reply: FastifyReply) =>
-    req.url.startsWith("/graphql")
-      ? graphqlHttpErrorHandler(error, req, reply)
-      : legacyErrorHandler(error, req, reply);
   const app: FastifyInstance = Fastify({
-    // Requests the router rejects (an undecodable URL, a bad header) get the same answers as route errors.
-    frameworkErrors: (_error, req, reply) => errorHandler(new BadRequestError(), req, reply),
+    // Requests the router rejects (an undecodable URL, a bad header) match no route, so no adapter: they get
+    // the app-wide answer.
+    frameworkErrors: (_error, req, reply) => legacyErrorHandler(new BadRequestError(), req, reply),
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: loggerOptions(deps.config) }),
     genReqId: requestId,
-    // Fastify's two lines per request are replaced by one access-log line (src/observability/access-log.ts).
+    // Fastify's two lines per request are replaced by one access-log line (src/observability/access-log.plugin.ts).
     logController: new LogController({ requestIdLogLabel: "requestId", disableRequestLogging: true }),
     bodyLimit: deps.config.http.bodyLimitBytes,
     // The legacy service matched any path parameter (404 / an empty list for one that names nothing); the URL
@@ -73,14 +54,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return503OnClosing: true,
     forceCloseConnections: "idle",
   });
-  const services = createServices(deps.config, deps.db, deps.redis, app.log);
-  app.decorate("deps", deps);
-  app.decorate("services", services);
-  services.revocations.watch(services.userCache);
-  app.addHook("onClose", async () => {
-    services.revocations.stop();
-    await services.tracked?.close();
-  });
+  await app.register(servicesPlugin, deps);
 
   app.addHook("onRequest", async (req, reply) => {
     reply.header("x-request-id", req.id);
@@ -102,12 +76,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   app.setNotFoundHandler((_req, reply) => sendLegacy(reply, 404, { detail: "Not Found" }));
-  app.setErrorHandler(errorHandler);
+  app.setErrorHandler(legacyErrorHandler);
 
-  registerHttpMetrics(app);
-  registerAccessLog(app);
-  await registerHttpHygiene(app, deps.config, services.limiter);
-  await registerOpenApi(app);
+  await app.register(httpMetricsPlugin, { gauges: app.services.gauges });
+  await app.register(accessLogPlugin);
+  await app.register(httpHygienePlugin, { config: deps.config, limiter: app.services.limiter });
+  await app.register(openApiPlugin);
   await app.register(readyRoutes);
   await app.register(fastifyStatic, {
     root: path.resolve(IMAGES_DIR),
@@ -117,6 +91,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     schemaHide: true,
   });
   await app.register(legacyPlugin);
-  await app.register(graphqlPlugin, { services });
+  await app.register(graphqlPlugin);
+  if (deps.config.environment !== "production") await app.register(altairPlugin);
   return app;
 }

@@ -1,6 +1,8 @@
 import type { FastifyBaseLogger, FastifyInstance } from "fastify";
 import { buildApp } from "./app.js";
+import { PasswordHasher } from "./auth/password.js";
 import { createRedis } from "./cache/redis.js";
+import { metrics } from "./observability/metrics.js";
 import type { Config } from "./config.js";
 import { createDatabase } from "./db/database.js";
 import { migrate } from "./db/migrate.js";
@@ -64,10 +66,10 @@ export async function startServer(config: Config, logger: FastifyBaseLogger): Pr
   const db = createDatabase(config.db);
   if (config.seedOnStart) {
     if (await isCatalogueEmpty(db.prisma)) logger.info(describeSeedResult(await seed(db)));
-    const admin = await seedAdminFromConfig(db.prisma, config);
+    const admin = await seedAdminFromConfig(db.prisma, config.admin, new PasswordHasher(config.argon2));
     if (admin) logger.info(admin);
   }
-  const redis = createRedis(config.redis);
+  const redis = createRedis(config.redis, metrics.redisCommands);
   const app = await buildApp({ config, db, redis, logger });
   await app.listen({ host: config.host, port: config.port });
   logger.info(whereToGo(config, app), "ready");

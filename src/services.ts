@@ -5,6 +5,7 @@ import { CatalogAdminService } from "./catalog/catalog-admin.service.js";
 import { CatalogService } from "./catalog/catalog.service.js";
 import type { FastifyBaseLogger } from "fastify";
 import { Redis } from "ioredis";
+import type { Registry } from "prom-client";
 import { RedisBreaker } from "./cache/breaker.js";
 import { SEQ_KEY, TaggedCache } from "./cache/cache.js";
 import { redisOptions } from "./cache/redis.js";
@@ -13,13 +14,13 @@ import type { Config } from "./config.js";
 import type { Database } from "./db/database.js";
 import { Revocations } from "./auth/revocations.js";
 import { USER_STAMPS_PREFIX, UserCache } from "./cache/user-cache.js";
-import { ActivityTracker } from "./observability/activity.js";
+import { ActivityTracker } from "./accounts/activity.js";
 import { CartService } from "./orders/cart.service.js";
 import { OrderingRepository } from "./orders/ordering.repository.js";
 import { OrdersService } from "./orders/orders.service.js";
 import { AuthThrottle } from "./security/auth-throttle.js";
 import { RateLimiter } from "./security/rate-limiter.js";
-import { gaugeSources } from "./observability/metrics.js";
+import { appGauges } from "./observability/metrics.js";
 import { OrderEvents, orderEventsChannel } from "./subscriptions/order-events.js";
 
 /** The domain services, built once per process and shared by the GraphQL and REST adapters. */
@@ -40,6 +41,8 @@ export interface Services {
   tracked: TrackedKeys | null;
   /** Live order updates: raised after commits, fanned out through Redis (src/subscriptions/). */
   orderEvents: OrderEvents;
+  /** This app's gauges (its database pool, active users), exported by GET /metrics. */
+  gauges: Registry;
 }
 
 export function createServices(
@@ -53,7 +56,15 @@ export function createServices(
   const breaker = new RedisBreaker(redis, logger);
   const activity = new ActivityTracker(redis, breaker);
   const limiter = new RateLimiter(redis, breaker, logger);
-  gaugeSources.activeUsers = () => activity.count();
+  const gauges = appGauges({
+    pool: {
+      activeConnections: () => db.pool.activeConnections(),
+      idleConnections: () => db.pool.idleConnections(),
+      totalConnections: () => db.pool.totalConnections(),
+      limit: config.db.connectionLimit,
+    },
+    activeUsers: () => activity.count(),
+  });
   const ordering = new OrderingRepository(db.pool);
   const tracked =
     config.cache.enabled && config.cache.clientTracking
@@ -108,5 +119,6 @@ export function createServices(
     revocations,
     breaker,
     tracked,
+    gauges,
   };
 }

@@ -1,12 +1,10 @@
 /** Input rules for accounts, shared by GraphQL and the legacy routes. Each failure names its field. */
 import { InvalidInputError } from "../errors.js";
+import { checkText } from "../shared/text.rules.js";
 
 const USERNAME = /^[A-Za-z0-9_]{3,32}$/;
 // The column is varchar(20): the "+" counts.
 const PHONE = /^(?=.{5,20}$)\+?[0-9]{5,20}$/;
-// C0/C1 control characters except tab and newline.
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
 
 export const NICKNAME_MAX = 64;
 
@@ -28,13 +26,6 @@ export function checkPassword(password: string, field = "password"): string {
     throw new InvalidInputError(field, "password must contain at least one letter and one digit");
   }
   return password;
-}
-
-export function checkText(value: string, field: string, max: number): string {
-  if ([...value].length > max)
-    throw new InvalidInputError(field, `${field} must be at most ${max} characters`);
-  if (CONTROL.test(value)) throw new InvalidInputError(field, `${field} must not contain control characters`);
-  return value;
 }
 
 export function checkPhone(phone: string, field = "phone"): string {

@@ -4,18 +4,12 @@ import { InvalidTokenError, type IssuedToken, type TokenClaims, type TokenServic
 import type { UserCache, UserSnapshot } from "../cache/user-cache.js";
 import { isPrismaError } from "../db/prisma-errors.js";
 import { ConflictError, InvalidInputError, UnauthenticatedError } from "../errors.js";
-import type { ActivityTracker } from "../observability/activity.js";
+import type { ActivityTracker } from "./activity.js";
 import type { AuthThrottle } from "../security/auth-throttle.js";
 import { metrics } from "../observability/metrics.js";
 import { Prisma, type PrismaClient, type User } from "../generated/prisma/client.js";
-import {
-  checkHttpUrl,
-  checkPassword,
-  checkPhone,
-  checkText,
-  checkUsername,
-  NICKNAME_MAX,
-} from "./account.rules.js";
+import { checkText } from "../shared/text.rules.js";
+import { checkHttpUrl, checkPassword, checkPhone, checkUsername, NICKNAME_MAX } from "./account.rules.js";
 
 export type { User };
 

@@ -1,20 +1,36 @@
-import { Redis, type RedisOptions } from "ioredis";
+import { type Command, Redis, type RedisOptions } from "ioredis";
 import type { RedisConfig } from "../config.js";
-import { metrics } from "../observability/metrics.js";
+
+/** Told of every command a client sends (redis_commands_total). */
+export interface CommandCounter {
+  inc(): void;
+}
+
+/** A client that counts the commands it sends, by overriding the one method every command goes through. */
+class CountingRedis extends Redis {
+  constructor(
+    options: RedisOptions,
+    private readonly commands: CommandCounter,
+  ) {
+    super(options);
+  }
+
+  override sendCommand(command: Command, stream?: Parameters<Redis["sendCommand"]>[1]): unknown {
+    this.commands.inc();
+    return super.sendCommand(command, stream);
+  }
+}
 
 /**
  * A Redis connection that never makes a request wait for Redis: commands fail at once while it is
- * disconnected (no offline queue), and it keeps reconnecting in the background with capped backoff.
+ * disconnected (no offline queue), and it keeps reconnecting in the background with capped backoff. Given a
+ * counter (the process's redis_commands_total, passed by the entry points), it counts every command sent.
  */
-export function createRedis(config: RedisConfig): Redis {
-  const redis = new Redis(redisOptions(config));
+export function createRedis(config: RedisConfig, commands?: CommandCounter): Redis {
+  const options = redisOptions(config);
+  const redis = commands ? new CountingRedis(options, commands) : new Redis(options);
   // Without a listener ioredis reports each failed reconnect as an unhandled error event.
   redis.on("error", () => {});
-  const send = redis.sendCommand.bind(redis);
-  redis.sendCommand = (command, stream) => {
-    metrics.redisCommands.inc();
-    return send(command, stream);
-  };
   return redis;
 }
 

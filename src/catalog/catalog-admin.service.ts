@@ -10,7 +10,7 @@ import {
   tagsForProductChange,
   tagsForPromotionChange,
 } from "../cache/tags.js";
-import { checkText } from "../accounts/account.rules.js";
+import { checkText } from "../shared/text.rules.js";
 import { ConflictError, InvalidInputError, NotFoundError } from "../errors.js";
 import { isPrismaError } from "../db/prisma-errors.js";
 import { Prisma, type PrismaClient } from "../generated/prisma/client.js";

@@ -187,11 +187,21 @@ export class CatalogService {
     return { items: rows.slice(0, first), totalCount, hasNextPage: rows.length > first };
   }
 
-  /** Counts a product detail view (product_views_total by category type); never fails the request. */
-  recordView(product: Product): void {
-    this.categoriesByIds([product.categoryId])
-      .then(([category]) => metrics.productViews.inc({ category: category?.type ?? "unknown" }))
-      .catch(() => undefined);
+  /**
+   * A product's detail page by pid: the product, counted as one view (product_views_total by category type)
+   * when it exists. Every adapter shows a product page through this, response-cache hits included, so the
+   * count never depends on which path answered. Counting never fails the read.
+   */
+  async viewProduct(pid: string): Promise<Product | null> {
+    const product = await this.productByPid(pid);
+    if (product) {
+      const category = await this.categoriesByIds([product.categoryId]).then(
+        ([found]) => found?.type ?? "unknown",
+        () => "unknown",
+      );
+      metrics.productViews.inc({ category });
+    }
+    return product;
   }
 
   /** Promotions whose active window contains `now`, by sort order (the cached list holds all of them). */

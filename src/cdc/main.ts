@@ -8,6 +8,7 @@ import { pino } from "pino";
 import { RedisBreaker } from "../cache/breaker.js";
 import { TaggedCache } from "../cache/cache.js";
 import { createRedis } from "../cache/redis.js";
+import { metrics } from "../observability/metrics.js";
 import { UserCache } from "../cache/user-cache.js";
 import { loadConfigOrExit } from "../config.js";
 import { loggerOptions } from "../observability/logger.js";
@@ -19,7 +20,7 @@ import { orderEventsChannel, publishOrderHints } from "../subscriptions/order-ev
 
 const config = loadConfigOrExit();
 const logger = pino({ ...loggerOptions(config), base: { service: "coffee-shop-cdc", pid: process.pid } });
-const redis = createRedis(config.redis);
+const redis = createRedis(config.redis, metrics.redisCommands);
 const breaker = new RedisBreaker(redis, logger);
 const worker = new BinlogWorker({
   db: config.db,

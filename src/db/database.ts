@@ -2,7 +2,7 @@ import { PrismaMariaDb } from "@prisma/adapter-mariadb";
 import * as mariadb from "mariadb";
 import type { DatabaseConfig } from "../config.js";
 import { PrismaClient } from "../generated/prisma/client.js";
-import { gaugeSources, metrics } from "../observability/metrics.js";
+import { metrics } from "../observability/metrics.js";
 
 export type { PrismaClient };
 
@@ -68,12 +68,6 @@ export function createDatabase(db: DatabaseConfig, options: DatabaseOptions = {}
       },
     },
   }) as unknown as PrismaClient;
-  gaugeSources.pool = {
-    activeConnections: () => pool.activeConnections(),
-    idleConnections: () => pool.idleConnections(),
-    totalConnections: () => pool.totalConnections(),
-    limit: db.connectionLimit,
-  };
   return {
     prisma: timed,
     pool,

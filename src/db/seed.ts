@@ -4,7 +4,6 @@
  * nothing that exists, so a second run changes nothing. A named lock, held on a connection of its own until
  * the seeding transaction has committed, keeps replicas that start together from seeding twice.
  */
-import { PasswordHasher } from "../auth/password.js";
 import type { Config } from "../config.js";
 import type { PrismaClient } from "../generated/prisma/client.js";
 import type { Database } from "./database.js";
@@ -110,9 +109,15 @@ function seedInTransaction(prisma: PrismaClient): Promise<SeedResult> {
  * name, but only when ADMIN_PASSWORD is its password: otherwise whoever registered the name first (in any
  * letter case) would become admin.
  */
+/** What seeding an admin needs of password hashing (src/auth/password.ts's PasswordHasher). */
+export interface PasswordHashing {
+  hash(password: string): Promise<string>;
+  verify(hash: string, password: string): Promise<boolean>;
+}
+
 export async function seedAdmin(
   prisma: PrismaClient,
-  hasher: PasswordHasher,
+  hasher: PasswordHashing,
   username: string,
   password: string,
 ): Promise<"created" | "promoted" | "unchanged" | "refused: the account exists with another password"> {
@@ -143,9 +148,12 @@ export async function seedAdmin(
 }
 
 /** seedAdmin with the configured account, when ADMIN_USERNAME/ADMIN_PASSWORD are set; returns a log line. */
-export async function seedAdminFromConfig(prisma: PrismaClient, config: Config): Promise<string | undefined> {
-  const { username, password } = config.admin;
+export async function seedAdminFromConfig(
+  prisma: PrismaClient,
+  { username, password }: Config["admin"],
+  hasher: PasswordHashing,
+): Promise<string | undefined> {
   if (!username || !password) return undefined;
-  const outcome = await seedAdmin(prisma, new PasswordHasher(config.argon2), username, password);
+  const outcome = await seedAdmin(prisma, hasher, username, password);
   return `seed: admin account ${username} ${outcome}`;
 }

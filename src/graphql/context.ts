@@ -1,9 +1,7 @@
 import type { FastifyRequest } from "fastify";
 import type { Session, SignedIn, User } from "../accounts/accounts.service.js";
 import { signedIn } from "../auth/request-identity.js";
-import type { TokenClaims } from "../auth/tokens.js";
 import type { Config } from "../config.js";
-import { ForbiddenError, UnauthenticatedError } from "../errors.js";
 import type { Services } from "../services.js";
 import { createLoaders, type Loaders } from "./loaders.js";
 
@@ -18,22 +16,12 @@ export interface GraphQLContext {
   session(): Promise<SignedIn | null>;
   /** The signed-in user, null when anonymous; rejects with UNAUTHENTICATED for a bad or revoked token. */
   viewer(): Promise<User | null>;
-  /** The verified claims of the request's token, or UNAUTHENTICATED. */
-  requireClaims(): Promise<TokenClaims>;
-  /** The sign-in of this request, or UNAUTHENTICATED. */
-  requireSession(): Promise<SignedIn>;
-  /** The signed-in user, or UNAUTHENTICATED. */
-  requireViewer(): Promise<User>;
-  /** The signed-in admin, or UNAUTHENTICATED / FORBIDDEN. */
-  requireAdmin(): Promise<User>;
   /**
    * The rest of the operation runs as the user just signed in (login, register, changePassword): their
    * payload's `user { cart ... }` is that user's, whatever token the request came with.
    */
   signIn(session: Session): void;
 }
-
-const SIGN_IN_FIRST = "sign in first: send Authorization: Bearer <token>";
 
 export function createContext(config: Config, services: Services, request: FastifyRequest): GraphQLContext {
   let current: Promise<SignedIn | null> | undefined;
@@ -47,22 +35,6 @@ export function createContext(config: Config, services: Services, request: Fasti
     session,
     async viewer() {
       return (await session())?.user ?? null;
-    },
-    async requireSession() {
-      const found = await session();
-      if (!found) throw new UnauthenticatedError(SIGN_IN_FIRST);
-      return found;
-    },
-    async requireClaims() {
-      return (await context.requireSession()).claims;
-    },
-    async requireViewer() {
-      return (await context.requireSession()).user;
-    },
-    async requireAdmin() {
-      const user = await context.requireViewer();
-      if (user.role !== "ADMIN") throw new ForbiddenError("this needs an admin account");
-      return user;
     },
     signIn({ user, jti, expiresAt }) {
       const claims = { userId: user.id, tokenVersion: user.tokenVersion, jti, expiresAt };

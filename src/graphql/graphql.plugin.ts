@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import { ApolloServer } from "@apollo/server";
 import { ApolloServerPluginDisableSuggestions } from "@apollo/server/plugin/disableSuggestions";
 import {
@@ -7,42 +6,35 @@ import {
 } from "@apollo/server/plugin/disabled";
 import fastifyApollo from "@as-integrations/fastify";
 import { InMemoryLRUCache } from "@apollo/utils.keyvaluecache";
-import fastifyStatic from "@fastify/static";
-import { getDistDirectory, renderAltair } from "altair-static";
 import type { FastifyPluginAsync } from "fastify";
 import type { DocumentNode } from "graphql";
-import type { Services } from "../services.js";
+import { productViewEffects } from "./catalog/product-views.js";
 import { compiledExecutionPlugin } from "./compiled-execution.js";
 import { createContext, type GraphQLContext } from "./context.js";
 import { JsonTooDeepError, jsonNestsDeeperThan } from "../security/json-depth.js";
 import { documentHeapBytes, stringHeapBytes } from "./document-memory.js";
-import { createFormatError } from "./errors.js";
+import { createFormatError, graphqlHttpErrorHandler } from "./errors.js";
 import { developmentLandingPagePlugin } from "./landing-page.js";
 import { graphqlLimits } from "./limits.js";
-import { metricsPlugin } from "./metrics.plugin.js";
+import { metricsPlugin } from "./metrics.apollo-plugin.js";
 import { registerResponseCache, responseCacheTagsPlugin } from "./response-cache.plugin.js";
 import { buildGraphQLSchema } from "./schema.js";
 import { refuseHttpSubscriptions } from "../subscriptions/http-refusal.js";
 import { registerSubscriptions } from "../subscriptions/ws-server.js";
 
-export interface GraphQLPluginOptions {
-  services: Services;
-}
-
-const ALTAIR_PATH = "/altair/";
-/** Altair's page: its own scripts and styles, plus the one inline start-up script (by nonce). */
-const altairCsp = (nonce: string) =>
-  `default-src 'self'; script-src 'self' 'nonce-${nonce}'; style-src 'self' 'unsafe-inline'; ` +
-  "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; frame-ancestors 'none'";
 const META_CSP = /<meta http-equiv="Content-Security-Policy" content="([^"]+)"/i;
 
 /**
- * Apollo Server at /graphql (GET and POST). Development: Apollo Sandbox as the landing page (needs internet)
- * and an offline IDE (Altair, served from npm) at /altair/. Production: no landing page, no introspection,
- * no "did you mean" suggestions.
+ * The GraphQL adapter, an encapsulated plugin: Apollo Server at /graphql (GET and POST), its response cache,
+ * its subscriptions (WebSocket upgrades of /graphql) and its own error handler. Development: Apollo Sandbox as
+ * the landing page (needs internet; the offline IDE is src/graphql/altair.plugin.ts). Production: no landing
+ * page, no introspection, no "did you mean" suggestions.
  */
-export const graphqlPlugin: FastifyPluginAsync<GraphQLPluginOptions> = async (app, { services }) => {
+export const graphqlPlugin: FastifyPluginAsync = async (app) => {
   const { config } = app.deps;
+  const { services } = app;
+  // Failures before Apollo runs (rate limit, body too large, unreadable JSON) in GraphQL's error shape.
+  app.setErrorHandler(graphqlHttpErrorHandler);
   const production = config.environment === "production";
   const limits = config.graphqlLimits;
   const responseCache = config.cache.enabled && config.cache.responseTtlSeconds > 0;
@@ -128,15 +120,19 @@ export const graphqlPlugin: FastifyPluginAsync<GraphQLPluginOptions> = async (ap
   });
 
   if (responseCache) {
-    registerResponseCache(app, {
-      cache: services.cache,
-      userCache: services.userCache,
-      accounts: services.accounts,
-      schema,
-      ttlSeconds: config.cache.responseTtlSeconds,
-      maxTokens: limits.maxTokens,
-      verdictBytes: limits.documentCacheBytes / 4,
-    });
+    registerResponseCache(
+      app,
+      {
+        cache: services.cache,
+        userCache: services.userCache,
+        accounts: services.accounts,
+        schema,
+        ttlSeconds: config.cache.responseTtlSeconds,
+        maxTokens: limits.maxTokens,
+        verdictBytes: limits.documentCacheBytes / 4,
+      },
+      productViewEffects(schema, services.catalog),
+    );
   }
 
   await app.register(fastifyApollo(apollo), {
@@ -144,37 +140,4 @@ export const graphqlPlugin: FastifyPluginAsync<GraphQLPluginOptions> = async (ap
     method: ["GET", "POST"],
     context: async (request) => createContext(config, services, request),
   });
-
-  if (!production) {
-    await app.register(async (ide) => {
-      await ide.register(fastifyStatic, {
-        root: getDistDirectory(),
-        prefix: ALTAIR_PATH,
-        index: false,
-        schemaHide: true,
-        decorateReply: false,
-      });
-      ide.get(ALTAIR_PATH, { schema: { hide: true } } as object, (_req, reply) => {
-        const nonce = randomBytes(16).toString("base64");
-        return reply
-          .type("text/html; charset=utf-8")
-          .header("content-security-policy", altairCsp(nonce))
-          .send(
-            renderAltair({
-              cspNonce: nonce,
-              baseURL: ALTAIR_PATH,
-              endpointURL: "/graphql",
-              // Subscriptions over graphql-ws on the same path; paste a token from `login` into the connection
-              // payload (docs/subscriptions.md).
-              subscriptionsEndpoint: "/graphql",
-              initialSubscriptionRequestHandlerId: "graphql-ws",
-              initialSubscriptionsPayload: { authorization: "Bearer <token from login>" },
-              disableAccount: true,
-              initialQuery:
-                "{\n  categories {\n    type\n    name\n    products { pid name price }\n  }\n}\n",
-            }),
-          );
-      });
-    });
-  }
 };

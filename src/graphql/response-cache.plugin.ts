@@ -15,7 +15,14 @@
 import { createHash } from "node:crypto";
 import type { ApolloServerPlugin } from "@apollo/server";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { type GraphQLSchema, Kind, type OperationDefinitionNode, parse, print } from "graphql";
+import {
+  type DocumentNode,
+  type GraphQLSchema,
+  Kind,
+  type OperationDefinitionNode,
+  parse,
+  print,
+} from "graphql";
 import type { AccountsService } from "../accounts/accounts.service.js";
 import { signedIn } from "../auth/request-identity.js";
 import type { TaggedCache } from "../cache/cache.js";
@@ -24,7 +31,7 @@ import type { UserCache, UserSlot, UserSnapshot } from "../cache/user-cache.js";
 import { type DocumentScope, documentScope, tagsOfField } from "./cache-policy.js";
 import { stringHeapBytes } from "./document-memory.js";
 import type { GraphQLContext } from "./context.js";
-import { cacheableOperation, negotiatedContentType } from "./graphql-request.js";
+import { type CacheableOperation, cacheableOperation, negotiatedContentType } from "./graphql-request.js";
 
 const CACHE = "graphql-response";
 
@@ -34,6 +41,16 @@ interface Verdict {
   normalised: string | null;
   /** The cache key of the operation without variables (the common case: computed once). */
   plainKey: string | null;
+  /** The parsed document when a hit of it must run the hit effects. */
+  effects?: DocumentNode;
+}
+
+/** Work of the resolvers a hit skips that must happen on every read all the same (product views). */
+export interface HitEffects {
+  /** Whether a document has any: decided once per document, remembered with its verdict. */
+  has(document: DocumentNode): boolean;
+  /** Runs them for one hit of the document. */
+  run(document: DocumentNode, operationName: string, variables: Record<string, unknown>): Promise<void>;
 }
 
 interface PendingStore {
@@ -89,13 +106,16 @@ export interface ResponseCacheOptions {
 export function registerResponseCache(
   app: FastifyInstance,
   { cache, userCache, accounts, schema, ttlSeconds, maxTokens, verdictBytes }: ResponseCacheOptions,
+  hitEffects: HitEffects,
 ): void {
   // Keyed by the operation name and the query text as sent (no hashing on the hot path); the memory bound
   // counts both.
   const verdicts = new BoundedLru<Verdict>(
     verdictBytes,
+    // A parsed document kept for its hit effects counts as ten times its printed form.
     (verdict, key) =>
-      stringHeapBytes(key) + (verdict.normalised ? stringHeapBytes(verdict.normalised) + 128 : 0),
+      stringHeapBytes(key) +
+      (verdict.normalised ? stringHeapBytes(verdict.normalised) * (verdict.effects ? 11 : 1) + 128 : 0),
   );
   const keyOf = (normalised: string, operationName: string, variables: string) =>
     createHash("sha256").update(`${normalised}\n${operationName}\n${variables}`).digest("base64url");
@@ -116,7 +136,12 @@ export function registerResponseCache(
       const scope = operation?.operation === "query" ? documentScope(schema, document) : "none";
       if (scope !== "none") {
         const normalised = print(document);
-        verdict = { scope, normalised, plainKey: keyOf(normalised, operationName, stableStringify({})) };
+        verdict = {
+          scope,
+          normalised,
+          plainKey: keyOf(normalised, operationName, stableStringify({})),
+          effects: hitEffects.has(document) ? document : undefined,
+        };
       }
     } catch {
       // Unparseable: Apollo answers it; nothing to cache.
@@ -125,15 +150,24 @@ export function registerResponseCache(
     return verdict;
   };
 
-  const hit = (reply: FastifyReply, contentType: string, bytes: Buffer | string) =>
-    reply.code(200).type(contentType).header("vary", "Accept").header("x-cache", "HIT").send(bytes);
+  const hit = async (
+    reply: FastifyReply,
+    contentType: string,
+    bytes: Buffer | string,
+    { effects }: Verdict,
+    { operationName, variables }: CacheableOperation,
+  ) => {
+    if (effects) await hitEffects.run(effects, operationName, variables);
+    return reply.code(200).type(contentType).header("vary", "Accept").header("x-cache", "HIT").send(bytes);
+  };
 
   app.addHook("preHandler", async (req, reply) => {
     if (req.routeOptions.url !== "/graphql" || !passesCsrfCheck(req)) return;
     const operation = cacheableOperation(req);
     const contentType = negotiatedContentType(req);
     if (!operation || !contentType) return;
-    const { scope, normalised, plainKey } = verdictOf(operation.query, operation.operationName);
+    const verdict = verdictOf(operation.query, operation.operationName);
+    const { scope, normalised, plainKey } = verdict;
     if (normalised === null) return;
     const variables = stableStringify(operation.variables);
     const key = variables === "{}" ? plainKey! : keyOf(normalised, operation.operationName, variables);
@@ -144,13 +178,13 @@ export function registerResponseCache(
       if (!session?.snapshot) return;
       const slot: UserSlot = { part: "all", name: `graphql:${key}` };
       const bytes = userCache.peek<string>(session.snapshot, slot);
-      if (bytes !== undefined) return hit(reply, contentType, bytes);
+      if (bytes !== undefined) return hit(reply, contentType, bytes, verdict, operation);
       req.userResponseCache = { snapshot: session.snapshot, slot };
       return;
     }
     const found = await cache.peekBytes(CACHE, key);
     if (!found) return;
-    if (found.hit) return hit(reply, contentType, found.bytes);
+    if (found.hit) return hit(reply, contentType, found.bytes, verdict, operation);
     req.responseCache = { key, seq: found.seq, tags: new Set() };
   });
 

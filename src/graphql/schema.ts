@@ -1,6 +1,7 @@
 import { DateTimeResolver } from "graphql-scalars";
 import { type GraphQLSchema, printSchema } from "graphql";
 import { buildSchema } from "type-graphql";
+import { authChecker } from "./authorization.js";
 import { AccountResolver } from "./accounts/account.resolver.js";
 import { AdminCatalogResolver } from "./catalog/admin.resolver.js";
 import { CategoryResolver } from "./catalog/category.resolver.js";
@@ -31,6 +32,7 @@ export function buildGraphQLSchema(): Promise<GraphQLSchema> {
     // One date scalar for the whole API; without this type-graphql adds its own DateTimeISO.
     scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
     validate: false,
+    authChecker,
     // Every subscription brings its own stream (`subscribe`, src/subscriptions/order-events.ts); type-graphql
     // insists on a topic-based PubSub all the same, which nothing uses.
     pubSub: {

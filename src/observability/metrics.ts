@@ -10,17 +10,6 @@ collectDefaultMetrics({ register: registry });
 
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-/** Sources of gauges that are read when Prometheus scrapes (the pool of this process, active users). */
-export const gaugeSources: {
-  pool?: {
-    activeConnections(): number;
-    idleConnections(): number;
-    totalConnections(): number;
-    limit: number;
-  };
-  activeUsers?: () => Promise<number>;
-} = {};
-
 export const metrics = {
   httpRequests: new Counter({
     name: "http_requests_total",
@@ -66,20 +55,6 @@ export const metrics = {
     buckets: LATENCY_BUCKETS,
     registers: [registry],
   }),
-  dbPoolConnections: new Gauge({
-    name: "db_pool_connections",
-    help: "Database pool connections by state (in_use, idle, total, max)",
-    labelNames: ["state"] as const,
-    registers: [registry],
-    collect() {
-      const pool = gaugeSources.pool;
-      if (!pool) return;
-      this.set({ state: "in_use" }, pool.activeConnections());
-      this.set({ state: "idle" }, pool.idleConnections());
-      this.set({ state: "total" }, pool.totalConnections());
-      this.set({ state: "max" }, pool.limit);
-    },
-  }),
   redisCommands: new Counter({
     name: "redis_commands_total",
     help: "Redis commands sent",
@@ -90,15 +65,6 @@ export const metrics = {
     help: "Product detail views (GraphQL product(pid) and the legacy detail route), by category type",
     labelNames: ["category"] as const,
     registers: [registry],
-  }),
-  activeUsers: new Gauge({
-    name: "active_users",
-    help: "Distinct signed-in users seen in the last 5 minutes, across all replicas (kept in Redis)",
-    registers: [registry],
-    async collect() {
-      const count = await gaugeSources.activeUsers?.().catch(() => undefined);
-      if (count !== undefined) this.set(count);
-    },
   }),
   registrations: new Counter({
     name: "registrations_total",
@@ -174,3 +140,45 @@ export const metrics = {
     registers: [registry],
   }),
 };
+
+/** What the gauges of one app read when Prometheus scrapes: its database pool and the active-user count. */
+export interface GaugeSources {
+  pool: {
+    activeConnections(): number;
+    idleConnections(): number;
+    totalConnections(): number;
+    limit: number;
+  };
+  activeUsers(): Promise<number>;
+}
+
+/**
+ * The gauges of one app, read from the sources it was built with (src/services.ts), in a registry of the app's
+ * own; GET /metrics exports it together with the process registry above. No module holds the sources.
+ */
+export function appGauges(sources: GaugeSources): Registry {
+  const gauges = new Registry();
+  new Gauge({
+    name: "db_pool_connections",
+    help: "Database pool connections by state (in_use, idle, total, max)",
+    labelNames: ["state"] as const,
+    registers: [gauges],
+    collect() {
+      const { pool } = sources;
+      this.set({ state: "in_use" }, pool.activeConnections());
+      this.set({ state: "idle" }, pool.idleConnections());
+      this.set({ state: "total" }, pool.totalConnections());
+      this.set({ state: "max" }, pool.limit);
+    },
+  });
+  new Gauge({
+    name: "active_users",
+    help: "Distinct signed-in users seen in the last 5 minutes, across all replicas (kept in Redis)",
+    registers: [gauges],
+    async collect() {
+      const count = await sources.activeUsers().catch(() => undefined);
+      if (count !== undefined) this.set(count);
+    },
+  });
+  return gauges;
+}

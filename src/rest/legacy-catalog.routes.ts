@@ -74,9 +74,8 @@ export const legacyCatalogRoutes: FastifyPluginAsync = async (app) => {
     "/products/productDetail/:pid",
     { schema: productDetailSchema },
     async (req, reply) => {
-      const product = tooLong(req.params.pid) ? null : await catalog.productByPid(req.params.pid);
+      const product = tooLong(req.params.pid) ? null : await catalog.viewProduct(req.params.pid);
       if (!product) throw new LegacyHttpError(404, "商品不存在");
-      catalog.recordView(product);
       return sendCachedLegacy(app, reply, `product-detail:${product.id}`, async () => {
         const [[category], [options]] = await Promise.all([
           catalog.categoriesByIds([product.categoryId]),

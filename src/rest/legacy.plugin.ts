@@ -1,8 +1,8 @@
 import type { FastifyPluginAsync, HTTPMethods } from "fastify";
-import { checkHealth, singleFlight } from "../observability/health.js";
+import { checkHealth, singleFlight } from "../health/health.js";
 import { legacyAuthRoutes } from "./legacy-auth.routes.js";
 import { legacyCatalogRoutes } from "./legacy-catalog.routes.js";
-import { LegacyHttpError, sendLegacy } from "./legacy-errors.js";
+import { LegacyHttpError, legacyErrorHandler, sendLegacy } from "./legacy-errors.js";
 import { legacyUsersRoutes } from "./legacy-users.routes.js";
 import { InvalidJsonBody } from "./legacy-validation.js";
 import { JsonTooDeepError, jsonNestsDeeperThan } from "../security/json-depth.js";
@@ -15,11 +15,12 @@ function jsonErrorPosition(message: string): number {
 }
 
 /**
- * The routes legacy clients call, answering as docs/rest-contract.md says: raw JSON strings in the old
- * service's byte layout, FastAPI's 422/405 bodies. Encapsulated so that its body parsers, validator and
- * error handler apply to these routes only.
+ * The legacy REST adapter: the routes legacy clients call, answering as docs/rest-contract.md says: raw JSON
+ * strings in the old service's byte layout, FastAPI's 422/405 bodies. Encapsulated so that its body parsers,
+ * validator and error handler apply to these routes only.
  */
 export const legacyPlugin: FastifyPluginAsync = async (app) => {
+  app.setErrorHandler(legacyErrorHandler);
   // The handlers validate bodies themselves to answer in FastAPI's 422 shape; route schemas only document.
   app.setValidatorCompiler(() => () => true);
 

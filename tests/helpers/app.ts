@@ -2,6 +2,7 @@ import type { FastifyInstance } from "fastify";
 import type { Redis } from "ioredis";
 import { buildApp } from "../../src/app.js";
 import { createRedis } from "../../src/cache/redis.js";
+import { metrics } from "../../src/observability/metrics.js";
 import type { Config } from "../../src/config.js";
 import { createDatabase, type Database, type DatabaseOptions } from "../../src/db/database.js";
 import { migrate } from "../../src/db/migrate.js";
@@ -34,7 +35,7 @@ export async function createTestApp(
       ? { onQuery: (sql: string, ms: number) => REVOCATION_POLL.test(sql) || onQuery(sql, ms) }
       : {}),
   });
-  const redis = createRedis(config.redis);
+  const redis = createRedis(config.redis, metrics.redisCommands);
   const app = await buildApp({ config, db, redis });
   return {
     app,

@@ -35,7 +35,7 @@ function run(args: string[], env: Record<string, string | undefined>, cwd = root
 }
 
 const admin = (args: string[], env: Record<string, string | undefined> = {}) =>
-  run([path.join(root, "dist/db/admin-cli.js"), ...args], { ...baseEnv, ...env });
+  run([path.join(root, "dist/cli/admin-cli.js"), ...args], { ...baseEnv, ...env });
 
 async function roleOf(username: string): Promise<string | undefined> {
   const sql = await sqlConnection(config.db.database);

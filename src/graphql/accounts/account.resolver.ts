@@ -1,7 +1,8 @@
 import { URLResolver } from "graphql-scalars";
-import { Arg, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from "type-graphql";
-import type { Session, User as UserRow } from "../../accounts/accounts.service.js";
+import { Arg, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from "type-graphql";
+import type { Session, SignedIn, User as UserRow } from "../../accounts/accounts.service.js";
 import { profileImages } from "../../accounts/profile.js";
+import { CurrentSession, CurrentUser } from "../authorization.js";
 import type { GraphQLContext } from "../context.js";
 import { ChangePasswordInput, LoginInput, RegisterInput, UpdateMeInput } from "./account.inputs.js";
 import { AuthPayload, User } from "./user.type.js";
@@ -41,47 +42,50 @@ export class AccountResolver {
     return signIn(ctx, await ctx.services.accounts.login(input.username, input.password, ctx.ip));
   }
 
+  @Authorized()
   @Mutation(() => User, {
     description:
       "Changes the signed-in user's profile and returns it. Errors: UNAUTHENTICATED, BAD_USER_INPUT (extensions.field).",
   })
   async updateMe(
     @Arg("input", { description: "The fields to change." }) input: UpdateMeInput,
+    @CurrentUser() viewer: UserRow,
     @Ctx() ctx: GraphQLContext,
   ): Promise<UserRow> {
-    const viewer = await ctx.requireViewer();
     return ctx.services.accounts.updateProfile(viewer.id, input);
   }
 
+  @Authorized()
   @Mutation(() => AuthPayload, {
     description:
       "Changes the password, revokes every earlier token and returns a new session. Errors: UNAUTHENTICATED, BAD_USER_INPUT (wrong currentPassword, weak newPassword), RATE_LIMITED.",
   })
   async changePassword(
     @Arg("input", { description: "Current and new password." }) input: ChangePasswordInput,
+    @CurrentUser() viewer: UserRow,
     @Ctx() ctx: GraphQLContext,
   ) {
-    const viewer = await ctx.requireViewer();
     return signIn(
       ctx,
       await ctx.services.accounts.changePassword(viewer.id, input.currentPassword, input.newPassword, ctx.ip),
     );
   }
 
+  @Authorized()
   @Mutation(() => Boolean, {
     description: "Revokes the token of this request; always true. Errors: UNAUTHENTICATED.",
   })
-  async logout(@Ctx() ctx: GraphQLContext): Promise<boolean> {
-    await ctx.services.accounts.logout(await ctx.requireClaims());
+  async logout(@CurrentSession() { claims }: SignedIn, @Ctx() ctx: GraphQLContext): Promise<boolean> {
+    await ctx.services.accounts.logout(claims);
     return true;
   }
 
+  @Authorized()
   @Mutation(() => Boolean, {
     description:
       "Revokes every token of the signed-in user, on every device; always true. Errors: UNAUTHENTICATED.",
   })
-  async logoutAll(@Ctx() ctx: GraphQLContext): Promise<boolean> {
-    const viewer = await ctx.requireViewer();
+  async logoutAll(@CurrentUser() viewer: UserRow, @Ctx() ctx: GraphQLContext): Promise<boolean> {
     await ctx.services.accounts.logoutAll(viewer.id);
     return true;
   }

@@ -1,6 +1,7 @@
-import { Arg, Ctx, ID, Mutation, Resolver } from "type-graphql";
+import { Arg, Authorized, Ctx, ID, Mutation, Resolver } from "type-graphql";
 import { databaseIdOf } from "../node/global-id.js";
 import { OptionKind } from "../../generated/prisma/enums.js";
+import { Role } from "../authorization.js";
 import type { GraphQLContext } from "../context.js";
 import {
   CreateCategoryInput,
@@ -16,6 +17,7 @@ import { Product } from "./product.type.js";
 import { Promotion } from "./promotion.type.js";
 
 /** Catalogue writes: admins only (UNAUTHENTICATED when anonymous, FORBIDDEN for customers). */
+@Authorized(Role.Admin)
 @Resolver()
 export class AdminCatalogResolver {
   @Mutation(() => Category, {
@@ -26,7 +28,6 @@ export class AdminCatalogResolver {
     @Arg("input", { description: "The new category." }) input: CreateCategoryInput,
     @Ctx() ctx: GraphQLContext,
   ) {
-    await ctx.requireAdmin();
     return ctx.services.catalogAdmin.createCategory(input);
   }
 
@@ -42,7 +43,6 @@ export class AdminCatalogResolver {
     @Arg("input", { description: "The fields to change." }) input: UpdateCategoryInput,
     @Ctx() ctx: GraphQLContext,
   ) {
-    await ctx.requireAdmin();
     return ctx.services.catalogAdmin.updateCategory(databaseIdOf(id, "Category", "id"), input);
   }
 
@@ -57,7 +57,6 @@ export class AdminCatalogResolver {
     id: string,
     @Ctx() ctx: GraphQLContext,
   ) {
-    await ctx.requireAdmin();
     return ctx.services.catalogAdmin.deleteCategory(databaseIdOf(id, "Category", "id"));
   }
 
@@ -69,7 +68,6 @@ export class AdminCatalogResolver {
     @Arg("input", { description: "The new product." }) input: CreateProductInput,
     @Ctx() ctx: GraphQLContext,
   ) {
-    await ctx.requireAdmin();
     return ctx.services.catalogAdmin.createProduct(input);
   }
 
@@ -82,7 +80,6 @@ export class AdminCatalogResolver {
     @Arg("input", { description: "The fields to change." }) input: UpdateProductInput,
     @Ctx() ctx: GraphQLContext,
   ) {
-    await ctx.requireAdmin();
     return ctx.services.catalogAdmin.updateProduct(pid, input);
   }
 
@@ -94,7 +91,6 @@ export class AdminCatalogResolver {
     @Arg("pid", { description: "The product's pid." }) pid: string,
     @Ctx() ctx: GraphQLContext,
   ) {
-    await ctx.requireAdmin();
     return ctx.services.catalogAdmin.deleteProduct(pid);
   }
 
@@ -106,7 +102,6 @@ export class AdminCatalogResolver {
     @Arg("input", { description: "The product, the kind and its choices." }) input: SetProductOptionInput,
     @Ctx() ctx: GraphQLContext,
   ) {
-    await ctx.requireAdmin();
     return ctx.services.catalogAdmin.setProductOption(input.pid, input.kind, input.label, input.choices);
   }
 
@@ -119,7 +114,6 @@ export class AdminCatalogResolver {
     @Arg("kind", () => OptionKind, { description: "The kind of option to remove." }) kind: OptionKind,
     @Ctx() ctx: GraphQLContext,
   ) {
-    await ctx.requireAdmin();
     return ctx.services.catalogAdmin.removeProductOption(pid, kind);
   }
 
@@ -131,7 +125,6 @@ export class AdminCatalogResolver {
     @Arg("input", { description: "The new promotion." }) input: CreatePromotionInput,
     @Ctx() ctx: GraphQLContext,
   ) {
-    await ctx.requireAdmin();
     return ctx.services.catalogAdmin.createPromotion(input);
   }
 
@@ -147,7 +140,6 @@ export class AdminCatalogResolver {
     @Arg("input", { description: "The fields to change." }) input: UpdatePromotionInput,
     @Ctx() ctx: GraphQLContext,
   ) {
-    await ctx.requireAdmin();
     return ctx.services.catalogAdmin.updatePromotion(databaseIdOf(id, "Promotion", "id"), input);
   }
 
@@ -162,7 +154,6 @@ export class AdminCatalogResolver {
     id: string,
     @Ctx() ctx: GraphQLContext,
   ) {
-    await ctx.requireAdmin();
     return ctx.services.catalogAdmin.deletePromotion(databaseIdOf(id, "Promotion", "id"));
   }
 }

@@ -47,9 +47,7 @@ export class ProductResolver {
     @Arg("pid", { description: 'Product pid, e.g. "latte001".' }) pid: string,
     @Ctx() ctx: GraphQLContext,
   ): Promise<ProductRow | null> {
-    const product = await ctx.services.catalog.productByPid(pid);
-    if (product) ctx.services.catalog.recordView(product);
-    return product;
+    return ctx.services.catalog.viewProduct(pid);
   }
 
   @FieldResolver(() => URLResolver, { description: "Absolute URL of the thumbnail image." })

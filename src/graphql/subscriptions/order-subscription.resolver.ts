@@ -1,8 +1,9 @@
-import { Arg, Resolver, Root, Subscription } from "type-graphql";
-import { ForbiddenError, NotFoundError, UnauthenticatedError } from "../../errors.js";
+import { Arg, Authorized, Resolver, Root, Subscription } from "type-graphql";
+import { NotFoundError, UnauthenticatedError } from "../../errors.js";
 import type { OrderView } from "../../orders/orders.service.js";
 import type { StreamFilter } from "../../subscriptions/order-events.js";
 import type { SocketContext } from "../../subscriptions/ws-server.js";
+import { Role } from "../authorization.js";
 import { Order } from "../orders/order.types.js";
 
 /** Orders a subscription starts from (and reloads after a fan-out outage). */
@@ -32,6 +33,7 @@ function stream(ctx: SocketContext, filter: StreamFilter, snapshot: () => Promis
  */
 @Resolver()
 export class OrderSubscriptionResolver {
+  @Authorized()
   @Subscription(() => Order, {
     description:
       "One order as it changes: its current state first, then every change. Yours only (any order for an admin).",
@@ -58,6 +60,7 @@ export class OrderSubscriptionResolver {
     return order;
   }
 
+  @Authorized()
   @Subscription(() => Order, {
     description:
       "Your orders as they change: first your open orders and those changed in the last hour, then every change and every new order.",
@@ -73,12 +76,12 @@ export class OrderSubscriptionResolver {
     return order;
   }
 
+  @Authorized(Role.Admin)
   @Subscription(() => Order, {
     description:
       "Admin: the shop's orders: first the open ones and those changed in the last hour, then every new order and every change.",
     subscribe: ({ context }) => {
       const ctx = socketContext(context);
-      if (ctx.session().user.role !== "ADMIN") throw new ForbiddenError("this needs an admin account");
       return stream(ctx, { kind: "shop" }, () => ctx.services.orders.current(null, SHOP_SNAPSHOT));
     },
   })

@@ -4,18 +4,22 @@ import { metrics } from "../observability/metrics.js";
 // Operation names come from clients: keep the label set bounded (well-formed, and at most this many).
 const NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 const MAX_NAMES = 200;
-const seen = new Set<string>();
 
-function label(operationName: string | undefined | null): string {
-  if (!operationName || !NAME.test(operationName)) return "anonymous";
-  if (seen.has(operationName)) return operationName;
-  if (seen.size >= MAX_NAMES) return "other";
-  seen.add(operationName);
-  return operationName;
+/** The label of an operation name: the first MAX_NAMES well-formed names this plugin sees, then "other". */
+function operationLabels(): (operationName: string | undefined | null) => string {
+  const seen = new Set<string>();
+  return (operationName) => {
+    if (!operationName || !NAME.test(operationName)) return "anonymous";
+    if (seen.has(operationName)) return operationName;
+    if (seen.size >= MAX_NAMES) return "other";
+    seen.add(operationName);
+    return operationName;
+  };
 }
 
 /** Operations by name/type/outcome, their duration, and errors by code. */
 export function metricsPlugin(): ApolloServerPlugin {
+  const label = operationLabels();
   return {
     async requestDidStart() {
       const started = process.hrtime.bigint();

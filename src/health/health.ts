@@ -44,18 +44,29 @@ export interface ReadinessReport extends HealthReport {
   migrations: "applied" | "pending" | "unknown";
 }
 
-let migrationNames: Promise<string[]> | undefined;
-
 /**
  * Whether this replica should get traffic: the database answers and every migration on disk is applied.
- * Redis is reported but not required: without it the replica serves from MySQL.
+ * Redis is reported but not required: without it the replica serves from MySQL. The check reads the
+ * migration files once, on its first run, and keeps their names for its later runs.
  */
-export async function checkReadiness(
+export function readinessCheck(
   db: Database,
   redis: Redis,
   timeoutMs = 2_000,
+): () => Promise<ReadinessReport> {
+  let migrationNames: Promise<string[]> | undefined;
+  return async () => {
+    migrationNames ??= readMigrations().then((files) => files.map((f) => f.name));
+    return checkReadiness(db, redis, timeoutMs, await migrationNames);
+  };
+}
+
+async function checkReadiness(
+  db: Database,
+  redis: Redis,
+  timeoutMs: number,
+  migrationNames: string[],
 ): Promise<ReadinessReport> {
-  migrationNames ??= readMigrations().then((files) => files.map((f) => f.name));
   const health = await checkHealth(db, redis, timeoutMs);
   let migrations: ReadinessReport["migrations"] = "unknown";
   if (health.database === "connected") {
@@ -72,7 +83,7 @@ export async function checkReadiness(
           timeoutMs,
         ),
       );
-      migrations = (await migrationNames).every((name) => applied.has(name)) ? "applied" : "pending";
+      migrations = migrationNames.every((name) => applied.has(name)) ? "applied" : "pending";
     } catch {
       migrations = "unknown";
     }

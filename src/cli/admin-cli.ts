@@ -4,8 +4,8 @@
 import "../environment.js";
 import { ConfigError, loadConfig } from "../config.js";
 import { PasswordHasher } from "../auth/password.js";
-import { createDatabase } from "./database.js";
-import { seedAdmin } from "./seed.js";
+import { createDatabase } from "../db/database.js";
+import { seedAdmin } from "../db/seed.js";
 
 /** Reads a line from the terminal without echoing it. */
 function promptHidden(question: string): Promise<string> {

@@ -1,6 +1,6 @@
 import "../environment.js";
 import { ConfigError, loadConfig } from "../config.js";
-import { migrate } from "./migrate.js";
+import { migrate } from "../db/migrate.js";
 
 try {
   const config = loadConfig();

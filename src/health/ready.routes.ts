@@ -1,9 +1,9 @@
 import type { FastifyPluginAsync } from "fastify";
-import { checkReadiness, singleFlight } from "./health.js";
+import { readinessCheck, singleFlight } from "./health.js";
 
 /** GET /ready for load balancers and orchestrators: 200 when this replica should get traffic, else 503. */
 export const readyRoutes: FastifyPluginAsync = async (app) => {
-  const check = singleFlight(() => checkReadiness(app.deps.db, app.deps.redis));
+  const check = singleFlight(readinessCheck(app.deps.db, app.deps.redis));
   app.get("/ready", async (_req, reply) => {
     const report = await check();
     return reply.code(report.ready ? 200 : 503).send({
