@@ -333,6 +333,8 @@ describe.skipIf(skipWithoutBinlog)("CDC worker (needs the row binlog: scripts/en
       await sql.query("UPDATE orders SET status = 'PREPARING', updated_at = NOW(3) WHERE order_no = ?", [
         orderNo,
       ]);
+      // An event carries the order as it is when loaded: changes closer together than that arrive as one.
+      await until(() => (sub.events.length === 2 ? true : undefined));
       await sql.query("UPDATE orders SET status = 'READY', updated_at = NOW(3) WHERE order_no = ?", [
         orderNo,
       ]);
