@@ -9,6 +9,7 @@ import { RedisBreaker } from "./cache/breaker.js";
 import { TaggedCache } from "./cache/cache.js";
 import type { Config } from "./config.js";
 import type { Database } from "./db/database.js";
+import { positionTtlMs, ReadConsistency } from "./db/read-consistency.js";
 import { Revocations } from "./auth/revocations.js";
 import { UserCache } from "./cache/user-cache.js";
 import { ActivityTracker } from "./observability/activity.js";
@@ -51,11 +52,21 @@ export function createServices(
   const limiter = new RateLimiter(redis, breaker, logger);
   gaugeSources.activeUsers = () => activity.count();
   const ordering = new OrderingRepository(db.pool);
+  // Catalogue cache misses and order history may read from MySQL replicas; writes stay on the primary.
+  const reads = new ReadConsistency({
+    redis,
+    enabled: db.replicas.enabled,
+    ttlMs: positionTtlMs(config.replicas.maxLagMs, config.replicas.pollMs),
+    primaryPool: db.pool,
+    replicas: db.replicas,
+    logger,
+  });
   const cache = new TaggedCache({
     redis,
     breaker,
     keyPrefix: config.redis.keyPrefix,
     ttlSeconds: config.cache.ttlSeconds,
+    beforeInvalidate: () => reads.wrote("catalog"),
   });
   const userCache = new UserCache(redis, breaker, config.cache.enabled ? config.cache.userCacheBytes : 0);
   const revocations = new Revocations(db.prisma, logger);
@@ -65,7 +76,7 @@ export function createServices(
     load: (orderNo) => orders.find(orderNo, 0, true),
     logger,
   });
-  const orders: OrdersService = new OrdersService(db.prisma, ordering, userCache, orderEvents, logger);
+  const orders: OrdersService = new OrdersService(db.prisma, ordering, userCache, orderEvents, logger, reads);
   return {
     accounts: new AccountsService(
       db.prisma,
@@ -77,7 +88,12 @@ export function createServices(
       activity,
     ),
     limiter,
-    catalog: new CatalogService(db.prisma, config.publicBaseUrl, config.cache.enabled ? cache : null),
+    catalog: new CatalogService(
+      db.prisma,
+      config.publicBaseUrl,
+      config.cache.enabled ? cache : null,
+      (run) => reads.read("catalog", run),
+    ),
     catalogAdmin: new CatalogAdminService(db.prisma, cache),
     carts: new CartService(db.prisma, ordering, userCache),
     orders,
