@@ -256,7 +256,12 @@ function databaseConfig(r: Reader): DatabaseConfig {
 }
 
 /** A MySQL URL's settings, with the primary's database, user and password where the URL names none. */
-function endpointFromUrl(r: Reader, name: string, text: string, primary: DatabaseConfig): DatabaseConfig | undefined {
+function endpointFromUrl(
+  r: Reader,
+  name: string,
+  text: string,
+  primary: DatabaseConfig,
+): DatabaseConfig | undefined {
   let url: URL;
   try {
     url = new URL(text);

@@ -88,11 +88,8 @@ export function createServices(
       activity,
     ),
     limiter,
-    catalog: new CatalogService(
-      db.prisma,
-      config.publicBaseUrl,
-      config.cache.enabled ? cache : null,
-      (run) => reads.read("catalog", run),
+    catalog: new CatalogService(db.prisma, config.publicBaseUrl, config.cache.enabled ? cache : null, (run) =>
+      reads.read("catalog", run),
     ),
     catalogAdmin: new CatalogAdminService(db.prisma, cache),
     carts: new CartService(db.prisma, ordering, userCache),

@@ -90,7 +90,8 @@ export class CatalogService {
 
   /** Every category in menu order: one small cached list that the lookups below also use. */
   categories(): Promise<Category[]> {
-    const load = () => this.read((db) => db.category.findMany({ orderBy: [{ sortOrder: "asc" }, { id: "asc" }] }));
+    const load = () =>
+      this.read((db) => db.category.findMany({ orderBy: [{ sortOrder: "asc" }, { id: "asc" }] }));
     return this.cache ? this.cache.getOrLoad("categories", "all", load, () => [Tags.categories]) : load();
   }
 
@@ -172,7 +173,11 @@ export class CatalogService {
     const [totalCount, rows] = await this.read((db) =>
       Promise.all([
         db.product.count({ where }),
-        db.product.findMany({ where: { ...where, id: { gt: afterId } }, orderBy: { id: "asc" }, take: first + 1 }),
+        db.product.findMany({
+          where: { ...where, id: { gt: afterId } },
+          orderBy: { id: "asc" },
+          take: first + 1,
+        }),
       ]),
     );
     return { items: rows.slice(0, first), totalCount, hasNextPage: rows.length > first };

@@ -95,7 +95,9 @@ export class Lease {
           this.held = false;
           cdcMetrics.leaseHeld.set(0);
           logger.warn({ lock: name }, "cdc lease released: stopped following the binlog");
-          await this.options.onLost().catch((err: unknown) => logger.error({ err }, "stopping the worker failed"));
+          await this.options
+            .onLost()
+            .catch((err: unknown) => logger.error({ err }, "stopping the worker failed"));
         }
         this.conn?.destroy();
         this.conn = undefined;

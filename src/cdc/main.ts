@@ -87,7 +87,11 @@ try {
     logger,
   });
   logger.info(
-    { port: (server.address() as AddressInfo).port, database: config.db.database, source: `${source.host}:${source.port}` },
+    {
+      port: (server.address() as AddressInfo).port,
+      database: config.db.database,
+      source: `${source.host}:${source.port}`,
+    },
     "cdc worker: /metrics and /health listening",
   );
   lease.start();

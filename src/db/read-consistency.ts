@@ -82,7 +82,9 @@ export class ReadConsistency {
   async wrote(...scopes: ConsistencyScope[]): Promise<void> {
     if (!this.enabled || scopes.length === 0) return;
     try {
-      const [row] = await this.options.primaryPool!.query<{ pos: string }[]>("SELECT @@gtid_binlog_pos AS pos");
+      const [row] = await this.options.primaryPool!.query<{ pos: string }[]>(
+        "SELECT @@gtid_binlog_pos AS pos",
+      );
       await this.record(parseGtidPosition(row?.pos), scopes);
     } catch (err) {
       this.options.logger?.warn({ err }, "could not record a write's GTID position for read-your-writes");

@@ -72,7 +72,9 @@ class Replica {
       acquireTimeout: 1_500,
       prepareCacheLength: 256,
     });
-    this.client = timedClient(new PrismaClient({ adapter: new PrismaMariaDb(this.pool, { database: endpoint.database }) }));
+    this.client = timedClient(
+      new PrismaClient({ adapter: new PrismaMariaDb(this.pool, { database: endpoint.database }) }),
+    );
     this.routed = primary.$extends(readReplicas({ replicas: [this.client] })) as unknown as PrismaClient;
   }
 }
@@ -152,10 +154,12 @@ export class ReplicaSet {
     clearInterval(this.timer);
     this.timer = undefined;
     await this.polling?.catch(() => undefined);
-    await Promise.allSettled(this.members.map(async (m) => {
-      await m.client.$disconnect();
-      await m.pool.end();
-    }));
+    await Promise.allSettled(
+      this.members.map(async (m) => {
+        await m.client.$disconnect();
+        await m.pool.end();
+      }),
+    );
   }
 
   private inRotation(m: Replica): boolean {
@@ -175,7 +179,11 @@ export class ReplicaSet {
   }
 
   private markDown(m: Replica, err: unknown): void {
-    if (m.up) this.options.logger?.warn({ err, replica: m.name }, "replica read failed: out of rotation, read retried on the primary");
+    if (m.up)
+      this.options.logger?.warn(
+        { err, replica: m.name },
+        "replica read failed: out of rotation, read retried on the primary",
+      );
     m.up = false;
     this.publish(m);
   }
@@ -214,7 +222,8 @@ export class ReplicaSet {
           const behind = this.history.find((h) => !covers(m.position, h.position));
           m.lagMs = behind ? Date.now() - behind.at : 0;
         } catch (err) {
-          if (m.up) this.options.logger?.warn({ err, replica: m.name }, "replica does not answer: out of rotation");
+          if (m.up)
+            this.options.logger?.warn({ err, replica: m.name }, "replica does not answer: out of rotation");
           m.up = false;
         }
         const nowInRotation = this.inRotation(m);
@@ -228,7 +237,10 @@ export class ReplicaSet {
       }),
     );
     // Positions every replica has applied measure nothing any more.
-    while (this.history.length > 1 && this.members.every((m) => covers(m.position, this.history[0]!.position))) {
+    while (
+      this.history.length > 1 &&
+      this.members.every((m) => covers(m.position, this.history[0]!.position))
+    ) {
       this.history.shift();
     }
   }

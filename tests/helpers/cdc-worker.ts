@@ -75,7 +75,9 @@ export class CdcWorkerProcess {
       this.port = this.logs.find((l) => typeof l.port === "number")!.port as number;
       await this.healthWhere((h) => h.healthy && h.role === role);
     } catch (err) {
-      throw new Error(`worker not ready (${String(err)}); its last logs: ${JSON.stringify(this.logs.slice(-5))}`);
+      throw new Error(
+        `worker not ready (${String(err)}); its last logs: ${JSON.stringify(this.logs.slice(-5))}`,
+      );
     }
   }
 

@@ -91,7 +91,12 @@ export class PrivateReplica {
 
   private async copyAndReplicate(): Promise<void> {
     const p = this.primary;
-    const primary = await mariadb.createConnection({ host: p.host, port: p.port, user: p.user, password: p.password });
+    const primary = await mariadb.createConnection({
+      host: p.host,
+      port: p.port,
+      user: p.user,
+      password: p.password,
+    });
     let gtid: string;
     try {
       // The copied databases are quiet while the copy is made (the test has not started writing), so the
@@ -120,7 +125,9 @@ export class PrivateReplica {
       });
       let err = "";
       load.stderr.on("data", (c: Buffer) => (err += c.toString()));
-      load.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`loading the copy failed: ${err}`))));
+      load.on("exit", (code) =>
+        code === 0 ? resolve() : reject(new Error(`loading the copy failed: ${err}`)),
+      );
       load.stdin.end(dump);
     });
     // The copy's own binlog events would conflict with the primary's GTIDs in the same domain.
@@ -159,7 +166,12 @@ export class PrivateReplica {
   /** Waits until the replica has applied everything the primary had logged when this was called. */
   async catchUp(timeoutMs = 20_000): Promise<void> {
     const p = this.primary;
-    const primary = await mariadb.createConnection({ host: p.host, port: p.port, user: p.user, password: p.password });
+    const primary = await mariadb.createConnection({
+      host: p.host,
+      port: p.port,
+      user: p.user,
+      password: p.password,
+    });
     let gtid: string;
     try {
       [{ gtid }] = await primary.query<{ gtid: string }[]>("SELECT @@gtid_binlog_pos AS gtid");

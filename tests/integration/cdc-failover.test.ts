@@ -84,7 +84,12 @@ describe.skipIf(skipWithoutBinlog)("CDC worker failover (two real processes, one
     }
     const keys = ids.map((id) => `product-${id}`);
     for (const [i, id] of ids.entries()) {
-      await cache.getOrLoad(CACHE, keys[i]!, async () => keys[i]!, () => [Tags.product(id)]);
+      await cache.getOrLoad(
+        CACHE,
+        keys[i]!,
+        async () => keys[i]!,
+        () => [Tags.product(id)],
+      );
     }
     const cached = async () =>
       (await Promise.all(keys.map(async (k) => ((await cache.peekBytes(CACHE, k))?.hit ? [k] : [])))).flat();

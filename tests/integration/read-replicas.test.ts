@@ -30,7 +30,11 @@ const settings = () => ({
   RESPONSE_CACHE_TTL_SECONDS: "0",
 });
 
-async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+async function until(
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 20_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
@@ -91,7 +95,11 @@ describe.skipIf(skipWithoutBinlog)("MySQL read replicas (need the primary's binl
     try {
       expect(await productName(t)).toBe("replica only");
     } finally {
-      await replica.sql(`UPDATE \`${database}\`.products SET name = ? WHERE pid = ?`, [primaryName, pid], true);
+      await replica.sql(
+        `UPDATE \`${database}\`.products SET name = ? WHERE pid = ?`,
+        [primaryName, pid],
+        true,
+      );
     }
   });
 
@@ -119,7 +127,9 @@ describe.skipIf(skipWithoutBinlog)("MySQL read replicas (need the primary's binl
       expect(added.errors).toBeUndefined();
       const placed = await rawGql<{ placeOrder: { order: { orderNo: string } } }>(
         t.app,
-        { query: `mutation { placeOrder(input: { idempotencyKey: "ryw-${Date.now()}" }) { order { orderNo } } }` },
+        {
+          query: `mutation { placeOrder(input: { idempotencyKey: "ryw-${Date.now()}" }) { order { orderNo } } }`,
+        },
         token,
       );
       expect(placed.errors).toBeUndefined();
@@ -151,7 +161,9 @@ describe.skipIf(skipWithoutBinlog)("MySQL read replicas (need the primary's binl
       await until("the replica out of rotation", () => !state(t).inRotation);
       expect(state(t).up).toBe(true);
       expect(state(t).lagMs).toBeGreaterThan(1_000);
-      const exported = (await metrics.dbReplicaLag.get()).values.find((v) => v.labels.replica === state(t).name);
+      const exported = (await metrics.dbReplicaLag.get()).values.find(
+        (v) => v.labels.replica === state(t).name,
+      );
       expect(exported!.value).toBeGreaterThan(1);
       // Out of rotation: the primary answers, with the change the replica has not applied.
       expect(await productName(t)).toBe(`${before} (new)`);
@@ -167,7 +179,9 @@ describe.skipIf(skipWithoutBinlog)("MySQL read replicas (need the primary's binl
   it("lets the CDC worker follow the replica's binlog", async () => {
     await replica.catchUp();
     const product = async () => {
-      const r = await rawGql<{ product: { name: string } }>(t.app, { query: `{ product(pid: "${pid}") { name } }` });
+      const r = await rawGql<{ product: { name: string } }>(t.app, {
+        query: `{ product(pid: "${pid}") { name } }`,
+      });
       return r.data!.product.name;
     };
     const cdc = new CdcWorkerProcess(
@@ -186,7 +200,10 @@ describe.skipIf(skipWithoutBinlog)("MySQL read replicas (need the primary's binl
       expect(dumps.map((d) => Number(d.id))).toContain(threadId);
       const before = await product(); // cached now
       await conn.query("UPDATE products SET name = ? WHERE pid = ?", [`${before} via replica`, pid]);
-      await until("the change through the replica's binlog", async () => (await product()) === `${before} via replica`);
+      await until(
+        "the change through the replica's binlog",
+        async () => (await product()) === `${before} via replica`,
+      );
     } finally {
       await cdc.stop();
       await conn.end();
