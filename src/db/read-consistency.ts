@@ -70,7 +70,9 @@ export class ReadConsistency {
    */
   async read<T>(scope: ConsistencyScope, run: (db: PrismaClient) => Promise<T>): Promise<T> {
     const replicas = this.options.replicas!;
-    return replicas.read(this.enabled ? await this.need(scope) : undefined, run);
+    if (!this.enabled) return replicas.read(undefined, run);
+    // With every replica out of rotation the primary answers: no need to ask Redis what the read needs.
+    return replicas.read(replicas.anyInRotation() ? await this.need(scope) : "primary", run);
   }
 
   /**

@@ -117,6 +117,11 @@ export class ReplicaSet {
     return this.polling;
   }
 
+  /** True when some replica may take reads now. */
+  anyInRotation(): boolean {
+    return this.members.some((m) => this.inRotation(m));
+  }
+
   states(): ReplicaState[] {
     return this.members.map((m) => ({
       name: m.name,
