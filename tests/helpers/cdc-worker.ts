@@ -107,6 +107,15 @@ export class CdcWorkerProcess {
     await this.exited;
   }
 
+  /** SIGSTOP: the process and its connections hang, nothing is closed (a host or network that vanished). */
+  freeze(): void {
+    this.child.kill("SIGSTOP");
+  }
+
+  thaw(): void {
+    this.child.kill("SIGCONT");
+  }
+
   async stop(): Promise<number | null> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return this.child.exitCode;
     this.child.kill("SIGTERM");
