@@ -4,14 +4,16 @@ import { TokenService } from "./auth/tokens.js";
 import { CatalogAdminService } from "./catalog/catalog-admin.service.js";
 import { CatalogService } from "./catalog/catalog.service.js";
 import type { FastifyBaseLogger } from "fastify";
-import type { Redis } from "ioredis";
+import { Redis } from "ioredis";
 import { RedisBreaker } from "./cache/breaker.js";
-import { TaggedCache } from "./cache/cache.js";
+import { SEQ_KEY, TaggedCache } from "./cache/cache.js";
+import { redisOptions } from "./cache/redis.js";
+import { TrackedKeys } from "./cache/tracked-keys.js";
 import type { Config } from "./config.js";
 import type { Database } from "./db/database.js";
 import { positionTtlMs, ReadConsistency } from "./db/read-consistency.js";
 import { Revocations } from "./auth/revocations.js";
-import { UserCache } from "./cache/user-cache.js";
+import { USER_STAMPS_PREFIX, UserCache } from "./cache/user-cache.js";
 import { ActivityTracker } from "./observability/activity.js";
 import { CartService } from "./orders/cart.service.js";
 import { OrderingRepository } from "./orders/ordering.repository.js";
@@ -35,6 +37,8 @@ export interface Services {
   revocations: Revocations;
   limiter: RateLimiter;
   breaker: RedisBreaker;
+  /** Hot stamps kept in memory under Redis client-side tracking; null when turned off. */
+  tracked: TrackedKeys | null;
   /** Live order updates: raised after commits, fanned out through Redis (src/subscriptions/). */
   orderEvents: OrderEvents;
 }
@@ -61,14 +65,29 @@ export function createServices(
     replicas: db.replicas,
     logger,
   });
+  const tracked =
+    config.cache.enabled && config.cache.clientTracking
+      ? new TrackedKeys({
+          connect: () => new Redis({ ...redisOptions(config.redis), keyPrefix: undefined }),
+          keyPrefix: config.redis.keyPrefix,
+          prefixes: [SEQ_KEY, USER_STAMPS_PREFIX],
+          log: logger,
+        })
+      : null;
   const cache = new TaggedCache({
     redis,
     breaker,
     keyPrefix: config.redis.keyPrefix,
     ttlSeconds: config.cache.ttlSeconds,
     beforeInvalidate: () => reads.wrote("catalog"),
+    tracked: tracked ?? undefined,
   });
-  const userCache = new UserCache(redis, breaker, config.cache.enabled ? config.cache.userCacheBytes : 0);
+  const userCache = new UserCache(
+    redis,
+    breaker,
+    config.cache.enabled ? config.cache.userCacheBytes : 0,
+    tracked ?? undefined,
+  );
   const revocations = new Revocations(db.prisma, logger);
   const orderEvents: OrderEvents = new OrderEvents({
     redis,
@@ -101,5 +120,6 @@ export function createServices(
     userCache,
     revocations,
     breaker,
+    tracked,
   };
 }

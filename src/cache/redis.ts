@@ -1,4 +1,4 @@
-import { Redis } from "ioredis";
+import { Redis, type RedisOptions } from "ioredis";
 import type { RedisConfig } from "../config.js";
 import { metrics } from "../observability/metrics.js";
 
@@ -7,7 +7,20 @@ import { metrics } from "../observability/metrics.js";
  * disconnected (no offline queue), and it keeps reconnecting in the background with capped backoff.
  */
 export function createRedis(config: RedisConfig): Redis {
-  const redis = new Redis({
+  const redis = new Redis(redisOptions(config));
+  // Without a listener ioredis reports each failed reconnect as an unhandled error event.
+  redis.on("error", () => {});
+  const send = redis.sendCommand.bind(redis);
+  redis.sendCommand = (command, stream) => {
+    metrics.redisCommands.inc();
+    return send(command, stream);
+  };
+  return redis;
+}
+
+/** The options of every connection to the deployment's Redis (see `createRedis`). */
+export function redisOptions(config: RedisConfig): RedisOptions {
+  return {
     host: config.host,
     port: config.port,
     db: config.db,
@@ -23,15 +36,7 @@ export function createRedis(config: RedisConfig): Redis {
     // Commands issued in the same tick go out in one write: under load, one socket write per command was the
     // largest cost of a cached answer (bench/).
     enableAutoPipelining: true,
-  });
-  // Without a listener ioredis reports each failed reconnect as an unhandled error event.
-  redis.on("error", () => {});
-  const send = redis.sendCommand.bind(redis);
-  redis.sendCommand = (command, stream) => {
-    metrics.redisCommands.inc();
-    return send(command, stream);
   };
-  return redis;
 }
 
 /**
