@@ -116,11 +116,29 @@ export interface Config {
     /** How often every open socket's token is checked again (revocations are also acted on at once). */
     recheckMs: number;
   };
+  /** MySQL read replicas (docs/scaling.md): none configured means every query goes to the primary. */
+  replicas: {
+    /** Each replica's connection settings (the primary's database, user and password unless the URL names them). */
+    endpoints: DatabaseConfig[];
+    /** A replica further behind the primary than this is taken out of rotation until it catches up. */
+    maxLagMs: number;
+    /** How often each replica's position (and so its lag and health) is checked. */
+    pollMs: number;
+  };
   cdc: {
     /** Replication server id of the CDC worker; unique among the MySQL server's replicas. */
     serverId: number;
     /** Port of the worker's /metrics and /health. */
     metricsPort: number;
+    /** The server whose binlog the worker follows: the primary, or a replica with log_slave_updates. */
+    source: DatabaseConfig;
+    /** True when `source` is not the primary (its binlog positions are its own). */
+    sourceIsReplica: boolean;
+    /**
+     * Seconds after which the server ends an idle lease connection of a worker whose host vanished, so
+     * that a standby takes over (the lease of a worker that dies with its host up ends at once).
+     */
+    leaseTimeoutSeconds: number;
   };
 }
 
@@ -242,6 +260,56 @@ function databaseConfig(r: Reader): DatabaseConfig {
   };
 }
 
+/** A MySQL URL's settings, with the primary's database, user and password where the URL names none. */
+function endpointFromUrl(
+  r: Reader,
+  name: string,
+  text: string,
+  primary: DatabaseConfig,
+): DatabaseConfig | undefined {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    r.problems.push(`${name} has an entry that is not a valid URL: ${JSON.stringify(text)}`);
+    return undefined;
+  }
+  if (url.protocol !== "mysql:" && url.protocol !== "mariadb:") {
+    r.problems.push(`${name} must use mysql: or mariadb: (got ${url.protocol})`);
+    return undefined;
+  }
+  const database = decodeURIComponent(url.pathname.replace(/^\//, ""));
+  return {
+    host: url.hostname || "127.0.0.1",
+    port: url.port ? Number(url.port) : 3306,
+    user: decodeURIComponent(url.username) || primary.user,
+    password: url.username ? decodeURIComponent(url.password) : primary.password,
+    database: database || primary.database,
+    connectionLimit: primary.connectionLimit,
+  };
+}
+
+function replicaConfig(r: Reader, primary: DatabaseConfig): Config["replicas"] {
+  const endpoints = (r.raw("DATABASE_REPLICA_URLS") ?? "")
+    .split(",")
+    .map((u) => u.trim())
+    .filter(Boolean)
+    .flatMap((text) => endpointFromUrl(r, "DATABASE_REPLICA_URLS", text, primary) ?? []);
+  const pollMs = r.int("DATABASE_REPLICA_POLL_MS", 500, 50, 60_000);
+  const maxLagMs = r.int("DATABASE_REPLICA_MAX_LAG_MS", 5_000, 0, 3_600_000);
+  return { endpoints, maxLagMs, pollMs };
+}
+
+function cdcSource(r: Reader, primary: DatabaseConfig): { source: DatabaseConfig; sourceIsReplica: boolean } {
+  const text = r.raw("CDC_SOURCE_URL");
+  const source = text ? endpointFromUrl(r, "CDC_SOURCE_URL", text, primary) : undefined;
+  if (source && source.database !== primary.database) {
+    r.problems.push("CDC_SOURCE_URL must name the primary's database (or none)");
+  }
+  const sourceIsReplica = !!source && (source.host !== primary.host || source.port !== primary.port);
+  return { source: sourceIsReplica ? source! : primary, sourceIsReplica };
+}
+
 function redisConfig(r: Reader): RedisConfig {
   const keyPrefix = r.string("REDIS_KEY_PREFIX", "coffee:");
   const url = r.url("REDIS_URL", ["redis:"]);
@@ -290,6 +358,7 @@ export function loadConfig(env: Env = process.env): Config {
     r.problems.push("ADMIN_USERNAME and ADMIN_PASSWORD must be set together");
   }
 
+  const db = databaseConfig(r);
   const config: Config = {
     environment,
     debug,
@@ -305,7 +374,8 @@ export function loadConfig(env: Env = process.env): Config {
     shutdownTimeoutMs: r.int("SHUTDOWN_TIMEOUT_MS", 10_000, 0, 300_000),
     migrateOnStart: r.bool("DB_MIGRATE_ON_START", true),
     seedOnStart: r.bool("DB_SEED_ON_START", true),
-    db: databaseConfig(r),
+    db,
+    replicas: replicaConfig(r, db),
     redis: redisConfig(r),
     auth: {
       secretKey,
@@ -376,6 +446,8 @@ export function loadConfig(env: Env = process.env): Config {
     cdc: {
       serverId: r.int("CDC_SERVER_ID", 4_201, 1, 4_294_967_295),
       metricsPort: r.int("CDC_METRICS_PORT", 9_465, 0, 65_535),
+      ...cdcSource(r, db),
+      leaseTimeoutSeconds: r.int("CDC_LEASE_TIMEOUT_SECONDS", 10, 2, 3_600),
     },
   };
   if (r.problems.length > 0) throw new ConfigError(r.problems);

@@ -63,7 +63,7 @@ export async function startServer(config: Config, logger: FastifyBaseLogger): Pr
       "migrations up to date",
     );
   }
-  const db = createDatabase(config.db);
+  const db = createDatabase(config.db, { replicas: config.replicas, logger });
   if (config.seedOnStart) {
     if (await isCatalogueEmpty(db.prisma)) logger.info(describeSeedResult(await seed(db)));
     const admin = await seedAdminFromConfig(db.prisma, config.admin, new PasswordHasher(config.argon2));

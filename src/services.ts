@@ -12,6 +12,7 @@ import { redisOptions } from "./cache/redis.js";
 import { TrackedKeys } from "./cache/tracked-keys.js";
 import type { Config } from "./config.js";
 import type { Database } from "./db/database.js";
+import { positionTtlMs, ReadConsistency } from "./db/read-consistency.js";
 import { Revocations } from "./auth/revocations.js";
 import { USER_STAMPS_PREFIX, UserCache } from "./cache/user-cache.js";
 import { ActivityTracker } from "./accounts/activity.js";
@@ -66,6 +67,15 @@ export function createServices(
     activeUsers: () => activity.count(),
   });
   const ordering = new OrderingRepository(db.pool);
+  // Catalogue cache misses and order history may read from MySQL replicas; writes stay on the primary.
+  const reads = new ReadConsistency({
+    redis,
+    enabled: db.replicas.enabled,
+    ttlMs: positionTtlMs(config.replicas.maxLagMs, config.replicas.pollMs),
+    primaryPool: db.pool,
+    replicas: db.replicas,
+    logger,
+  });
   const tracked =
     config.cache.enabled && config.cache.clientTracking
       ? new TrackedKeys({
@@ -80,6 +90,7 @@ export function createServices(
     breaker,
     keyPrefix: config.redis.keyPrefix,
     ttlSeconds: config.cache.ttlSeconds,
+    beforeInvalidate: () => reads.wrote("catalog"),
     tracked: tracked ?? undefined,
   });
   const userCache = new UserCache(
@@ -95,7 +106,7 @@ export function createServices(
     load: (orderNo) => orders.find(orderNo, 0, true),
     logger,
   });
-  const orders: OrdersService = new OrdersService(db.prisma, ordering, userCache, orderEvents, logger);
+  const orders: OrdersService = new OrdersService(db.prisma, ordering, userCache, orderEvents, logger, reads);
   return {
     accounts: new AccountsService(
       db.prisma,
@@ -107,7 +118,9 @@ export function createServices(
       activity,
     ),
     limiter,
-    catalog: new CatalogService(db.prisma, config.publicBaseUrl, config.cache.enabled ? cache : null),
+    catalog: new CatalogService(db.prisma, config.publicBaseUrl, config.cache.enabled ? cache : null, (run) =>
+      reads.read("catalog", run),
+    ),
     catalogAdmin: new CatalogAdminService(db.prisma, cache),
     carts: new CartService(db.prisma, ordering, userCache),
     orders,

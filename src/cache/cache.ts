@@ -82,6 +82,11 @@ export interface TaggedCacheOptions {
   /** The Redis client's key prefix (Lua scripts build key names themselves). */
   keyPrefix: string;
   ttlSeconds: number;
+  /**
+   * Runs before an API invalidation is written (read-your-writes over MySQL replicas records the primary's
+   * position there, src/db/read-consistency.ts); never throws.
+   */
+  beforeInvalidate?: () => Promise<void>;
   /** How long one replica may hold the load lock of a key; others wait for its value up to this long. */
   lockMs?: number;
   /** Poll interval while waiting for another replica's load. */
@@ -299,6 +304,7 @@ export class TaggedCache {
   async invalidate(tags: string[], source: "api" | "cdc" | "retry" = "api"): Promise<number | null> {
     const unique = [...new Set([...this.pending, ...tags])];
     if (unique.length === 0) return 0;
+    if (source === "api" && this.options.beforeInvalidate) await this.options.beforeInvalidate();
     metrics.cacheInvalidations.inc({ source }, tags.length);
     if (this.options.redis.status !== "ready") {
       unique.forEach((tag) => this.pending.add(tag));

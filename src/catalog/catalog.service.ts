@@ -76,9 +76,11 @@ function groupBy<T, K>(keys: readonly K[], rows: T[], keyOf: (row: T) => K): T[]
  */
 export class CatalogService {
   constructor(
-    private readonly prisma: PrismaClient,
+    prisma: PrismaClient,
     private readonly publicBaseUrl: string,
     private readonly cache: TaggedCache | null,
+    /** Where uncached reads run: a MySQL replica that has the catalogue's last writes, or the primary. */
+    private readonly read: <T>(run: (db: PrismaClient) => Promise<T>) => Promise<T> = (run) => run(prisma),
   ) {}
 
   /** An absolute URL for a stored image path (absolute URLs pass through). */
@@ -88,7 +90,8 @@ export class CatalogService {
 
   /** Every category in menu order: one small cached list that the lookups below also use. */
   categories(): Promise<Category[]> {
-    const load = () => this.prisma.category.findMany({ orderBy: [{ sortOrder: "asc" }, { id: "asc" }] });
+    const load = () =>
+      this.read((db) => db.category.findMany({ orderBy: [{ sortOrder: "asc" }, { id: "asc" }] }));
     return this.cache ? this.cache.getOrLoad("categories", "all", load, () => [Tags.categories]) : load();
   }
 
@@ -106,10 +109,9 @@ export class CatalogService {
   /** The products of each category, by id. */
   productsByCategoryIds(categoryIds: readonly number[]): Promise<Product[][]> {
     const load = async (ids: readonly number[]) => {
-      const rows = await this.prisma.product.findMany({
-        where: { categoryId: { in: [...ids] } },
-        orderBy: { id: "asc" },
-      });
+      const rows = await this.read((db) =>
+        db.product.findMany({ where: { categoryId: { in: [...ids] } }, orderBy: { id: "asc" } }),
+      );
       return groupBy(ids, rows, (p) => p.categoryId);
     };
     return this.cache
@@ -123,10 +125,12 @@ export class CatalogService {
   /** The option rows of each product. */
   optionsByProductIds(productIds: readonly number[]): Promise<ProductOption[][]> {
     const load = async (ids: readonly number[]) => {
-      const rows = await this.prisma.productOption.findMany({
-        where: { productId: { in: [...ids] } },
-        orderBy: [{ productId: "asc" }, { sortOrder: "asc" }, { id: "asc" }],
-      });
+      const rows = await this.read((db) =>
+        db.productOption.findMany({
+          where: { productId: { in: [...ids] } },
+          orderBy: [{ productId: "asc" }, { sortOrder: "asc" }, { id: "asc" }],
+        }),
+      );
       return groupBy(ids, rows, (o) => o.productId);
     };
     return this.cache
@@ -141,7 +145,7 @@ export class CatalogService {
    * cache entry per id asked for would grow with the requests.
    */
   async productsByIds(ids: readonly number[]): Promise<(Product | null)[]> {
-    const rows = await this.prisma.product.findMany({ where: { id: { in: [...ids] } } });
+    const rows = await this.read((db) => db.product.findMany({ where: { id: { in: [...ids] } } }));
     const byId = new Map(rows.map((p) => [p.id, p]));
     return ids.map((id) => byId.get(id) ?? null);
   }
@@ -152,7 +156,7 @@ export class CatalogService {
    */
   async productByPid(pid: string): Promise<Product | null> {
     if (!PID_SHAPE.test(pid)) return null;
-    const load = () => this.prisma.product.findUnique({ where: { pid } });
+    const load = () => this.read((db) => db.product.findUnique({ where: { pid } }));
     return this.cache
       ? this.cache.getOrLoad("product", pid.toLowerCase(), load, (p) =>
           p ? [Tags.product(p.id)] : [Tags.products],
@@ -176,14 +180,16 @@ export class CatalogService {
         ? { OR: [{ name: { contains: likeLiteral(search) } }, { enName: { contains: likeLiteral(search) } }] }
         : {}),
     };
-    const [totalCount, rows] = await Promise.all([
-      this.prisma.product.count({ where }),
-      this.prisma.product.findMany({
-        where: { ...where, id: { gt: afterId } },
-        orderBy: { id: "asc" },
-        take: first + 1,
-      }),
-    ]);
+    const [totalCount, rows] = await this.read((db) =>
+      Promise.all([
+        db.product.count({ where }),
+        db.product.findMany({
+          where: { ...where, id: { gt: afterId } },
+          orderBy: { id: "asc" },
+          take: first + 1,
+        }),
+      ]),
+    );
     return { items: rows.slice(0, first), totalCount, hasNextPage: rows.length > first };
   }
 
@@ -206,7 +212,8 @@ export class CatalogService {
 
   /** Promotions whose active window contains `now`, by sort order (the cached list holds all of them). */
   async promotions(now = new Date()): Promise<Promotion[]> {
-    const load = () => this.prisma.promotion.findMany({ orderBy: [{ sortOrder: "asc" }, { id: "asc" }] });
+    const load = () =>
+      this.read((db) => db.promotion.findMany({ orderBy: [{ sortOrder: "asc" }, { id: "asc" }] }));
     const all = this.cache
       ? await this.cache.getOrLoad("promotions", "all", load, () => [Tags.promotions])
       : await load();

@@ -8,12 +8,18 @@ import type { BinlogPosition } from "./position-store.js";
  * Also checks the settings the worker relies on, so that a server without a row binlog fails with a message
  * that says how to fix it instead of a worker that silently sees nothing.
  */
-export async function binlogEnd(db: DatabaseConfig): Promise<BinlogPosition> {
+export async function binlogEnd(db: DatabaseConfig, replica = false): Promise<BinlogPosition> {
   const conn = await mariadb.createConnection(connectionOptions(db));
   try {
-    const [settings] = await conn.query<{ logBin: number | bigint; format: string }[]>(
-      "SELECT @@log_bin AS logBin, @@binlog_format AS format",
-    );
+    const [settings] = await conn.query<
+      { logBin: number | bigint; format: string; slaveUpdates: number | bigint }[]
+    >("SELECT @@log_bin AS logBin, @@binlog_format AS format, @@log_slave_updates AS slaveUpdates");
+    if (replica && Number(settings.slaveUpdates) !== 1) {
+      throw new Error(
+        `the replica at ${db.host}:${db.port} has log_slave_updates off: its binlog lacks the replicated ` +
+          "changes the CDC worker follows (set log_slave_updates=ON and binlog_format=ROW there)",
+      );
+    }
     if (Number(settings.logBin) !== 1 || settings.format !== "ROW") {
       throw new Error(
         `MariaDB at ${db.host}:${db.port} has log_bin=${settings.logBin}, binlog_format=${settings.format}; ` +

@@ -35,6 +35,8 @@ import type { TaggedCache } from "../cache/cache.js";
 import type { UserCache, UserPart } from "../cache/user-cache.js";
 import { whenReady } from "../cache/redis.js";
 import type { DatabaseConfig } from "../config.js";
+import type { GtidPosition } from "../db/gtid.js";
+import type { ConsistencyScope, ReadConsistency } from "../db/read-consistency.js";
 import { cdcMetrics } from "./cdc-metrics.js";
 import { binlogEnd } from "./binlog-end.js";
 import {
@@ -66,6 +68,13 @@ export interface BinlogWorkerOptions {
    */
   orderEvents?: (hints: OrderHint[]) => Promise<boolean>;
   positions: PositionStore;
+  /**
+   * Read-your-writes over MySQL read replicas: each change's GTID is recorded for the catalogue and the users
+   * it touched before their caches are invalidated (src/db/read-consistency.ts).
+   */
+  consistency?: ReadConsistency;
+  /** The followed server is a replica: its binlog must carry the replicated changes (log_slave_updates). */
+  checkLogSlaveUpdates?: boolean;
   logger: Logger;
   minBackoffMs?: number;
   maxBackoffMs?: number;
@@ -89,6 +98,8 @@ interface Changes {
   users: Map<number, Set<UserPart>>;
   /** Orders changed (inserted or updated), by order number. */
   orders: Map<string, OrderHint>;
+  /** The transaction's GTID (MariaDB's GTID event), as a position. */
+  gtid: GtidPosition;
 }
 
 interface Commit extends Changes {
@@ -124,6 +135,7 @@ const noChanges = (): Changes => ({
   tables: new Set(),
   users: new Map(),
   orders: new Map(),
+  gtid: new Map(),
 });
 
 export class BinlogWorker {
@@ -191,7 +203,7 @@ export class BinlogWorker {
       this.applied = this.saved = stored;
       return stored;
     }
-    const end = await binlogEnd(this.options.db);
+    const end = await binlogEnd(this.options.db, this.options.checkLogSlaveUpdates);
     if (this.positionLost) {
       // What changed between the lost position and now is unknowable: anything cached may be stale.
       await this.invalidate(await this.tableWideTags(new Set(CATALOGUE_TABLES)));
@@ -270,6 +282,7 @@ export class BinlogWorker {
     } else if (is(event, "mariadbgtid")) {
       // A standalone group (DDL) has no commit event: its single statement commits it.
       this.inTransaction = !event.standalone;
+      this.changes.gtid = new Map([[event.domainId, BigInt(event.seqNo)]]);
     } else if (is(event, "writerows") || is(event, "deleterows")) {
       this.onRows(
         event,
@@ -379,6 +392,11 @@ export class BinlogWorker {
     // Commits queued behind a failure are left to the replay from the saved position.
     if (stream !== this.stream) return;
     const changed = commit.tags.size > 0 || commit.tables.size > 0 || commit.users.size > 0;
+    if (changed && this.options.consistency) {
+      const scopes: ConsistencyScope[] = [...commit.users.keys()].map((user) => ({ user }));
+      if (commit.tags.size > 0 || commit.tables.size > 0) scopes.push("catalog");
+      await this.options.consistency.record(commit.gtid, scopes);
+    }
     if (commit.tags.size > 0 || commit.tables.size > 0) {
       const tags = [...commit.tags, ...(await this.tableWideTags(commit.tables))];
       await this.invalidate(tags);

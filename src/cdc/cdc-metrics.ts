@@ -19,6 +19,11 @@ export const cdcMetrics = {
     help: "1 while the CDC worker follows the binlog",
     registers: [registry],
   }),
+  leaseHeld: new Gauge({
+    name: "cdc_lease_held",
+    help: "1 while this CDC worker holds the lease (the one that follows the binlog); standbys export 0",
+    registers: [registry],
+  }),
   lastEventTimestamp: new Gauge({
     name: "cdc_last_event_timestamp_seconds",
     help: "Unix time of the last binlog event the CDC worker handled",

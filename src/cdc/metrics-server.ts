@@ -4,19 +4,27 @@ import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { whenReady } from "../cache/redis.js";
 import { registry } from "../observability/metrics.js";
-import type { BinlogWorker } from "./binlog-worker.js";
+import type { WorkerStatus } from "./binlog-worker.js";
+
+/** What /health reports of the worker: whether it holds the lease, and if so whether it follows the binlog. */
+export interface CdcStatus extends WorkerStatus {
+  role: "active" | "standby";
+  /** True while the lease connection to the primary answers. */
+  leaseConnected: boolean;
+}
 
 export interface MetricsServerOptions {
   host: string;
   port: number;
-  worker: BinlogWorker;
+  worker: { status(): CdcStatus };
   redis: Redis;
   logger: Logger;
 }
 
 /**
  * The worker's own small HTTP server: GET /metrics for Prometheus, GET /health for the orchestrator (200
- * while it follows the binlog and Redis answers, else 503; the body says which part is down).
+ * while Redis answers and, for the lease holder, it follows the binlog, or, for a standby, its lease
+ * connection answers, so that it can take over; else 503; the body says which part is down).
  */
 export async function startMetricsServer({
   host,
@@ -33,9 +41,11 @@ export async function startMetricsServer({
         () => true,
         () => false,
       );
+    const ready = status.role === "active" ? status.following : status.leaseConnected;
     return {
-      healthy: status.following && redisUp,
-      binlog: status.following ? "following" : "disconnected",
+      healthy: ready && redisUp,
+      role: status.role,
+      binlog: status.following ? "following" : status.role === "standby" ? "standby" : "disconnected",
       redis: redisUp ? "connected" : "disconnected",
       threadId: status.threadId ?? null,
       position: status.position ?? null,

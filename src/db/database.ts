@@ -1,8 +1,9 @@
 import { PrismaMariaDb } from "@prisma/adapter-mariadb";
 import * as mariadb from "mariadb";
-import type { DatabaseConfig } from "../config.js";
+import type { Config, DatabaseConfig } from "../config.js";
 import { PrismaClient } from "../generated/prisma/client.js";
 import { metrics } from "../observability/metrics.js";
+import { ReplicaSet, type ReplicaSetOptions } from "./replicas.js";
 
 export type { PrismaClient };
 
@@ -23,12 +24,36 @@ export interface Database {
   prisma: PrismaClient;
   /** The pool under Prisma, for health checks and pool metrics. */
   pool: mariadb.Pool;
+  /** Read replicas (none configured: every read goes to `prisma`). */
+  replicas: ReplicaSet;
   close(): Promise<void>;
 }
 
 export interface DatabaseOptions {
   /** Called for every SQL statement Prisma sends (tests count them; metrics time them). */
   onQuery?: (sql: string, durationMs: number) => void;
+  /** Read replicas and their rotation rules (config.replicas). */
+  replicas?: Config["replicas"];
+  logger?: ReplicaSetOptions["logger"];
+}
+
+/**
+ * Times every operation for db_query_duration_seconds{model,action}. The extended client keeps the
+ * PrismaClient API (a query extension changes no types), hence the cast.
+ */
+export function timedClient(prisma: PrismaClient): PrismaClient {
+  return prisma.$extends({
+    query: {
+      async $allOperations({ model, operation, args, query }) {
+        const end = metrics.dbQueryDuration.startTimer({ model: model ?? "raw", action: operation });
+        try {
+          return await query(args);
+        } finally {
+          end();
+        }
+      },
+    },
+  }) as unknown as PrismaClient;
 }
 
 export function createDatabase(db: DatabaseConfig, options: DatabaseOptions = {}): Database {
@@ -54,24 +79,19 @@ export function createDatabase(db: DatabaseConfig, options: DatabaseOptions = {}
     const onQuery = options.onQuery;
     (prisma as PrismaClient<"query">).$on("query", (e) => onQuery(e.query, e.duration));
   }
-  // Times every operation for db_query_duration_seconds{model,action}. The extended client keeps the
-  // PrismaClient API (a query extension changes no types), hence the cast.
-  const timed = prisma.$extends({
-    query: {
-      async $allOperations({ model, operation, args, query }) {
-        const end = metrics.dbQueryDuration.startTimer({ model: model ?? "raw", action: operation });
-        try {
-          return await query(args);
-        } finally {
-          end();
-        }
-      },
-    },
-  }) as unknown as PrismaClient;
+  const timed = timedClient(prisma);
+  const replicas = new ReplicaSet(timed, pool, options.replicas?.endpoints ?? [], {
+    maxLagMs: options.replicas?.maxLagMs ?? 5_000,
+    pollMs: options.replicas?.pollMs ?? 500,
+    logger: options.logger,
+  });
+  void replicas.start();
   return {
     prisma: timed,
     pool,
+    replicas,
     async close() {
+      await replicas.close();
       await prisma.$disconnect();
       await pool.end();
     },

@@ -55,6 +55,30 @@ export const metrics = {
     buckets: LATENCY_BUCKETS,
     registers: [registry],
   }),
+  dbReplicaLag: new Gauge({
+    name: "db_replica_lag_seconds",
+    help: "How far each MySQL read replica is behind the primary (age of the oldest change it has not applied)",
+    labelNames: ["replica"] as const,
+    registers: [registry],
+  }),
+  dbReplicaInRotation: new Gauge({
+    name: "db_replica_in_rotation",
+    help: "1 while a MySQL read replica answers and lags at most DATABASE_REPLICA_MAX_LAG_MS, else 0",
+    labelNames: ["replica"] as const,
+    registers: [registry],
+  }),
+  dbReads: new Counter({
+    name: "db_replica_reads_total",
+    help: "Reads that may use a replica (catalogue misses, order history), by the server that answered",
+    labelNames: ["target"] as const,
+    registers: [registry],
+  }),
+  dbReplicaFallbacks: new Counter({
+    name: "db_replica_fallbacks_total",
+    help: "Reads that failed on a replica and were answered by the primary, by replica",
+    labelNames: ["replica"] as const,
+    registers: [registry],
+  }),
   redisCommands: new Counter({
     name: "redis_commands_total",
     help: "Redis commands sent",

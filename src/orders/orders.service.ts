@@ -11,6 +11,7 @@
 import { createHash } from "node:crypto";
 import type { FastifyBaseLogger } from "fastify";
 import { ConflictError, IdempotencyKeyReusedError, InvalidInputError, NotFoundError } from "../errors.js";
+import type { ReadConsistency } from "../db/read-consistency.js";
 import { Prisma, type Order, type OrderItem, type PrismaClient } from "../generated/prisma/client.js";
 import type { OrderStatus } from "../generated/prisma/enums.js";
 import { metrics } from "../observability/metrics.js";
@@ -105,6 +106,8 @@ export class OrdersService {
     private readonly userCache: UserCache,
     private readonly events?: OrderEventSink,
     private readonly logger?: FastifyBaseLogger,
+    /** Order history may read from MySQL replicas that have the user's last write (read-your-writes). */
+    private readonly reads?: ReadConsistency,
   ) {}
 
   /** Raised after the commit; a failure here is logged by the sink, never seen by the request. */
@@ -158,6 +161,7 @@ export class OrdersService {
     // before answering (read-your-writes on every replica); `touch` never throws.
     const order = toView(placed.order);
     if (!placed.replayed) {
+      await this.reads?.wrote({ user: userId });
       await this.userCache.touch(userId, ["cart", "orders"]);
       this.afterCommit(placed.order);
       this.raise(order);
@@ -295,15 +299,19 @@ export class OrdersService {
         this.mine(userId, first),
       );
     }
-    const [rows, totalCount] = await Promise.all([
-      this.prisma.order.findMany({
-        where: { userId, ...(afterId ? { id: { lt: afterId } } : {}) },
-        orderBy: { id: "desc" },
-        take: first + 1,
-        include: { items: { orderBy: { id: "asc" } } },
-      }),
-      this.prisma.order.count({ where: { userId } }),
-    ]);
+    const history = (db: PrismaClient) =>
+      Promise.all([
+        db.order.findMany({
+          where: { userId, ...(afterId ? { id: { lt: afterId } } : {}) },
+          orderBy: { id: "desc" },
+          take: first + 1,
+          include: { items: { orderBy: { id: "asc" } } },
+        }),
+        db.order.count({ where: { userId } }),
+      ]);
+    const [rows, totalCount] = this.reads
+      ? await this.reads.read({ user: userId }, history)
+      : await history(this.prisma);
     return { items: rows.slice(0, first).map(toView), hasNextPage: rows.length > first, totalCount };
   }
 
@@ -341,6 +349,7 @@ export class OrdersService {
       const current = (await this.prisma.order.findUniqueOrThrow({ where: { id: order.id } })).status;
       throw new ConflictError(`order ${order.orderNo} is ${current}: it cannot become ${to}`);
     }
+    await this.reads?.wrote({ user: order.userId });
     await this.userCache.touch(order.userId, ["orders"]);
     metrics.orders.inc({ status: to });
     const changed = (await this.find(order.orderNo, order.userId))!;

@@ -30,6 +30,7 @@ export async function createTestApp(
 ): Promise<TestApp> {
   const config = testConfig(overrides);
   const db = createDatabase(config.db, {
+    replicas: config.replicas,
     ...dbOptions,
     ...(onQuery
       ? { onQuery: (sql: string, ms: number) => REVOCATION_POLL.test(sql) || onQuery(sql, ms) }

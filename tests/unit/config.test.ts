@@ -100,4 +100,30 @@ describe("loadConfig", () => {
   it("treats empty variables as unset", () => {
     expect(loadConfig({ DB_PORT: "", PORT: "  " }).db.port).toBe(3306);
   });
+
+  it("reads read replicas and the CDC source, with the primary's credentials where a URL names none", () => {
+    const none = loadConfig({});
+    expect(none.replicas).toEqual({ endpoints: [], maxLagMs: 5_000, pollMs: 500 });
+    expect(none.cdc).toMatchObject({ source: none.db, sourceIsReplica: false, leaseTimeoutSeconds: 10 });
+
+    const config = loadConfig({
+      DATABASE_URL: "mysql://app:s3cret@primary:3306/shop",
+      DATABASE_REPLICA_URLS: "mysql://replica1:3307, mysql://reader:pw@replica2/shop",
+      DATABASE_REPLICA_MAX_LAG_MS: "2000",
+      CDC_SOURCE_URL: "mysql://replica1:3307",
+    });
+    expect(config.replicas.maxLagMs).toBe(2_000);
+    expect(config.replicas.endpoints).toMatchObject([
+      { host: "replica1", port: 3307, user: "app", password: "s3cret", database: "shop" },
+      { host: "replica2", port: 3306, user: "reader", password: "pw", database: "shop" },
+    ]);
+    expect(config.cdc.sourceIsReplica).toBe(true);
+    expect(config.cdc.source).toMatchObject({ host: "replica1", port: 3307, user: "app", database: "shop" });
+    expect(problemsOf({ DATABASE_REPLICA_URLS: "redis://x" })).toEqual([
+      "DATABASE_REPLICA_URLS must use mysql: or mariadb: (got redis:)",
+    ]);
+    expect(problemsOf({ CDC_SOURCE_URL: "mysql://r/other" })).toEqual([
+      "CDC_SOURCE_URL must name the primary's database (or none)",
+    ]);
+  });
 });
