@@ -8,7 +8,7 @@ import Fastify, {
   type FastifyRequest,
   LogController,
 } from "fastify";
-import type { Redis } from "ioredis";
+import type { RedisClient } from "./cache/redis.js";
 import type { Config } from "./config.js";
 import type { Database } from "./db/database.js";
 import { registerAccessLog } from "./observability/access-log.js";
@@ -27,7 +27,7 @@ import { createServices, type Services } from "./services.js";
 export interface AppDeps {
   config: Config;
   db: Database;
-  redis: Redis;
+  redis: RedisClient;
   /** The process logger; without it the app makes its own from config. */
   logger?: FastifyBaseLogger;
 }

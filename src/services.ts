@@ -4,7 +4,7 @@ import { TokenService } from "./auth/tokens.js";
 import { CatalogAdminService } from "./catalog/catalog-admin.service.js";
 import { CatalogService } from "./catalog/catalog.service.js";
 import type { FastifyBaseLogger } from "fastify";
-import type { Redis } from "ioredis";
+import { createRedis, type RedisClient } from "./cache/redis.js";
 import { RedisBreaker } from "./cache/breaker.js";
 import { TaggedCache } from "./cache/cache.js";
 import type { Config } from "./config.js";
@@ -41,7 +41,7 @@ export interface Services {
 export function createServices(
   config: Config,
   db: Database,
-  redis: Redis,
+  redis: RedisClient,
   logger: FastifyBaseLogger,
 ): Services {
   const passwords = new PasswordHasher(config.argon2);
@@ -61,6 +61,7 @@ export function createServices(
   const revocations = new Revocations(db.prisma, logger);
   const orderEvents: OrderEvents = new OrderEvents({
     redis,
+    connectSubscriber: () => createRedis(config.redis, "subscriber"),
     channel: orderEventsChannel(config.redis.keyPrefix),
     load: (orderNo) => orders.find(orderNo, 0, true),
     logger,

@@ -1,44 +1,109 @@
-import { Redis } from "ioredis";
+import { Cluster, Redis, type RedisOptions } from "ioredis";
 import type { RedisConfig } from "../config.js";
 import { metrics } from "../observability/metrics.js";
 
 /**
- * A Redis connection that never makes a request wait for Redis: commands fail at once while it is
- * disconnected (no offline queue), and it keeps reconnecting in the background with capped backoff.
+ * A connection to Redis in the configured mode: one server or the primary Sentinel names (a `Redis`), or a
+ * Redis Cluster (a `Cluster`, which routes each command to the primary of its key's slot). Code that runs in
+ * every mode uses only what both offer; multi-key commands and scripts name keys of one hash slot
+ * (docs/scaling.md, "Key layout").
  */
-export function createRedis(config: RedisConfig): Redis {
-  const redis = new Redis({
-    host: config.host,
-    port: config.port,
-    db: config.db,
+export type RedisClient = Redis | Cluster;
+
+/**
+ * `commands`: never makes a request wait for Redis (commands fail at once while disconnected, 1 s timeout).
+ * `subscriber`: pub/sub; queues its SUBSCRIBE while disconnected and subscribes again after a reconnect.
+ */
+export type ConnectionRole = "commands" | "subscriber";
+
+const retryStrategy = (attempt: number) => Math.min(100 * 2 ** attempt, 5_000);
+
+/**
+ * Every Redis connection of the app and the CDC worker comes from here, so that each is made in the configured
+ * mode (REDIS_URL / REDIS_SENTINELS / REDIS_CLUSTER_NODES) and keeps reconnecting in the background with capped
+ * backoff.
+ */
+export function createRedis(config: RedisConfig, role: ConnectionRole = "commands"): RedisClient {
+  const commands = role === "commands";
+  const connection: RedisOptions = {
     username: config.username,
     password: config.password,
     keyPrefix: config.keyPrefix,
     connectTimeout: 2_000,
-    commandTimeout: 1_000,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    lazyConnect: false,
-    retryStrategy: (attempt) => Math.min(100 * 2 ** attempt, 5_000),
+    commandTimeout: commands ? 1_000 : undefined,
+    maxRetriesPerRequest: commands ? 0 : null,
     // Commands issued in the same tick go out in one write: under load, one socket write per command was the
     // largest cost of a cached answer (bench/).
-    enableAutoPipelining: true,
-  });
+    enableAutoPipelining: commands,
+  };
+  const { mode } = config;
+  let redis: RedisClient;
+  if (mode.kind === "cluster") {
+    redis = new Cluster(mode.nodes, {
+      keyPrefix: config.keyPrefix,
+      enableOfflineQueue: !commands,
+      enableAutoPipelining: commands,
+      clusterRetryStrategy: retryStrategy,
+      slotsRefreshTimeout: 2_000,
+      redisOptions: { ...connection, keyPrefix: undefined },
+    });
+  } else {
+    redis = new Redis({
+      ...connection,
+      ...(mode.kind === "sentinel"
+        ? {
+            sentinels: mode.sentinels,
+            name: mode.name,
+            sentinelPassword: mode.sentinelPassword,
+            sentinelRetryStrategy: retryStrategy,
+            // Drops the connection to a primary as soon as the sentinels announce another one.
+            failoverDetector: true,
+          }
+        : { host: config.host, port: config.port }),
+      db: config.db,
+      enableOfflineQueue: !commands,
+      lazyConnect: false,
+      retryStrategy,
+    });
+  }
   // Without a listener ioredis reports each failed reconnect as an unhandled error event.
   redis.on("error", () => {});
-  const send = redis.sendCommand.bind(redis);
-  redis.sendCommand = (command, stream) => {
-    metrics.redisCommands.inc();
-    return send(command, stream);
-  };
+  if (commands) {
+    const send = redis.sendCommand.bind(redis) as (...args: unknown[]) => unknown;
+    (redis as { sendCommand: (...args: unknown[]) => unknown }).sendCommand = (...args) => {
+      metrics.redisCommands.inc();
+      return send(...args);
+    };
+  }
   return redis;
+}
+
+/**
+ * The keys matching `pattern` (a SCAN glob on full key names: the client's key prefix is neither applied to it
+ * nor stripped from the keys found), batch by batch. In cluster mode SCAN runs on every primary: each holds
+ * only its own slots.
+ */
+export async function* scanKeys(
+  redis: RedisClient,
+  pattern: string,
+  count = 1_000,
+): AsyncGenerator<string[]> {
+  const servers = redis instanceof Cluster ? redis.nodes("master") : [redis];
+  for (const server of servers) {
+    let cursor = "0";
+    do {
+      const [next, keys] = await server.scan(cursor, "MATCH", pattern, "COUNT", count);
+      if (keys.length > 0) yield keys;
+      cursor = next;
+    } while (cursor !== "0");
+  }
 }
 
 /**
  * Resolves once the connection is ready (at once if it is). Rejects at once while Redis is known to be down
  * (reconnecting), or on the next connection error, or after `timeoutMs`.
  */
-export function whenReady(redis: Redis, timeoutMs: number): Promise<void> {
+export function whenReady(redis: RedisClient, timeoutMs: number): Promise<void> {
   if (redis.status === "ready") return Promise.resolve();
   if (redis.status !== "connecting" && redis.status !== "connect" && redis.status !== "wait") {
     return Promise.reject(new Error(`redis is ${redis.status}`));
@@ -66,11 +131,13 @@ let scripts = 0;
 /**
  * A Lua script run with EVALSHA (ioredis loads it once per connection), instead of EVAL, which sends the
  * whole script text with every call: on hot paths (rate limits, cache writes) that text was the largest
- * cost of talking to Redis. The client's key prefix applies to the first `numberOfKeys` arguments.
+ * cost of talking to Redis. The client's key prefix applies to the first `numberOfKeys` arguments; without
+ * `numberOfKeys` the first argument says how many keys follow. A script touches only the keys it is given,
+ * all of one hash slot (Redis Cluster refuses anything else).
  */
-export function defineScript(redis: Redis, numberOfKeys: number, lua: string) {
+export function defineScript(redis: RedisClient, numberOfKeys: number | undefined, lua: string) {
   const name = `coffeeScript${++scripts}`;
-  redis.defineCommand(name, { numberOfKeys, lua });
+  redis.defineCommand(name, numberOfKeys === undefined ? { lua } : { numberOfKeys, lua });
   const command = (redis as unknown as Record<string, (...args: (string | number)[]) => Promise<unknown>>)[
     name
   ];

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from "fastify";
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../../src/cache/redis.js";
 import { buildApp } from "../../src/app.js";
 import { createRedis } from "../../src/cache/redis.js";
 import type { Config } from "../../src/config.js";
@@ -11,7 +11,7 @@ import { scratchDatabaseName, testConfig } from "./env.js";
 export interface TestApp {
   app: FastifyInstance;
   db: Database;
-  redis: Redis;
+  redis: RedisClient;
   config: Config;
   close(): Promise<void>;
 }
