@@ -19,13 +19,22 @@ const running = new Set<ChildProcess>();
 const directories = new Set<string>();
 let exitHandler = false;
 
+function cleanUpNow(): void {
+  for (const child of running) if (child.exitCode === null) child.kill("SIGKILL");
+  for (const dir of directories) rmSync(dir, { recursive: true, force: true });
+}
+
 function cleanUpOnExit(): void {
   if (exitHandler) return;
   exitHandler = true;
-  process.once("exit", () => {
-    for (const child of running) if (child.exitCode === null) child.kill("SIGKILL");
-    for (const dir of directories) rmSync(dir, { recursive: true, force: true });
-  });
+  process.once("exit", cleanUpNow);
+  // A run stopped by a signal exits without "exit" handlers: clean up, then die of the same signal.
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+    process.once(signal, () => {
+      cleanUpNow();
+      process.kill(process.pid, signal);
+    });
+  }
 }
 
 /** One redis-server process (a data node or a sentinel) on its own port. */
