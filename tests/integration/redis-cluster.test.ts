@@ -7,6 +7,7 @@
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { SEQ_KEY } from "../../src/cache/cache.js";
+import { scanKeys } from "../../src/cache/redis.js";
 import { orderEventsChannel } from "../../src/subscriptions/order-events.js";
 import { createTestApp, type TestApp, userToken } from "../helpers/app.js";
 import { testConfig } from "../helpers/env.js";
@@ -115,6 +116,10 @@ describe("Redis Cluster", () => {
     }
     const nodes = new Set(await Promise.all(ids.map((id) => nodeOf(`${prefix}uv:{${id}}`))));
     expect(nodes.size).toBeGreaterThan(1);
+    // SCAN runs on every primary: it finds the stamps of every user, wherever they live.
+    const found: string[] = [];
+    for await (const keys of scanKeys(a.redis, `${prefix}uv:*`)) found.push(...keys);
+    expect(found).toEqual(expect.arrayContaining(ids.map((id) => `${prefix}uv:{${id}}`)));
   });
 
   it("enforces login limits (one username's counters in one slot) and revocations across replicas", async () => {
