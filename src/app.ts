@@ -77,7 +77,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.decorate("deps", deps);
   app.decorate("services", services);
   services.revocations.watch(services.userCache);
-  app.addHook("onClose", async () => services.revocations.stop());
+  app.addHook("onClose", async () => {
+    services.revocations.stop();
+    await services.tracked?.close();
+  });
 
   app.addHook("onRequest", async (req, reply) => {
     reply.header("x-request-id", req.id);

@@ -80,6 +80,11 @@ export interface Config {
     enabled: boolean;
     /** Memory of each replica's per-user cache (sessions, carts, orders, per-user responses); 0 turns it off. */
     userCacheBytes: number;
+    /**
+     * Keep the invalidation counter and users' stamps in memory under Redis client-side tracking, so a warm
+     * request makes no Redis round trip (src/cache/tracked-keys.ts).
+     */
+    clientTracking: boolean;
   };
   /** An admin account the seed creates or promotes when both are set. */
   admin: { username: string | undefined; password: string | undefined };
@@ -391,6 +396,7 @@ export function loadConfig(env: Env = process.env): Config {
       responseTtlSeconds: r.int("RESPONSE_CACHE_TTL_SECONDS", 300, 0, 86_400),
       enabled: r.bool("CACHE_ENABLED", true),
       userCacheBytes: r.int("USER_CACHE_MAX_BYTES", 33_554_432, 0, 4_294_967_296),
+      clientTracking: r.bool("REDIS_CLIENT_TRACKING", true),
     },
     admin: { username: adminUsername, password: adminPassword },
     http: {

@@ -4,13 +4,14 @@ import { TokenService } from "./auth/tokens.js";
 import { CatalogAdminService } from "./catalog/catalog-admin.service.js";
 import { CatalogService } from "./catalog/catalog.service.js";
 import type { FastifyBaseLogger } from "fastify";
-import { createRedis, type RedisClient } from "./cache/redis.js";
+import { createRedis, createTrackingConnection, type RedisClient } from "./cache/redis.js";
 import { RedisBreaker } from "./cache/breaker.js";
-import { TaggedCache } from "./cache/cache.js";
+import { SEQ_KEY, TaggedCache } from "./cache/cache.js";
+import { TrackedKeys } from "./cache/tracked-keys.js";
 import type { Config } from "./config.js";
 import type { Database } from "./db/database.js";
 import { Revocations } from "./auth/revocations.js";
-import { UserCache } from "./cache/user-cache.js";
+import { USER_STAMPS_PREFIX, UserCache } from "./cache/user-cache.js";
 import { ActivityTracker } from "./observability/activity.js";
 import { CartService } from "./orders/cart.service.js";
 import { OrderingRepository } from "./orders/ordering.repository.js";
@@ -34,6 +35,8 @@ export interface Services {
   revocations: Revocations;
   limiter: RateLimiter;
   breaker: RedisBreaker;
+  /** Hot stamps kept in memory under Redis client-side tracking; null when turned off. */
+  tracked: TrackedKeys | null;
   /** Live order updates: raised after commits, fanned out through Redis (src/subscriptions/). */
   orderEvents: OrderEvents;
 }
@@ -51,13 +54,29 @@ export function createServices(
   const limiter = new RateLimiter(redis, breaker, logger);
   gaugeSources.activeUsers = () => activity.count();
   const ordering = new OrderingRepository(db.pool);
+  // Client-side tracking needs one connection to the server holding the tracked keys: none on a Redis Cluster.
+  const tracked =
+    config.cache.enabled && config.cache.clientTracking && config.redis.mode.kind !== "cluster"
+      ? new TrackedKeys({
+          connect: () => createTrackingConnection(config.redis),
+          keyPrefix: config.redis.keyPrefix,
+          prefixes: [SEQ_KEY, USER_STAMPS_PREFIX],
+          log: logger,
+        })
+      : null;
   const cache = new TaggedCache({
     redis,
     breaker,
     keyPrefix: config.redis.keyPrefix,
     ttlSeconds: config.cache.ttlSeconds,
+    tracked: tracked ?? undefined,
   });
-  const userCache = new UserCache(redis, breaker, config.cache.enabled ? config.cache.userCacheBytes : 0);
+  const userCache = new UserCache(
+    redis,
+    breaker,
+    config.cache.enabled ? config.cache.userCacheBytes : 0,
+    tracked ?? undefined,
+  );
   const revocations = new Revocations(db.prisma, logger);
   const orderEvents: OrderEvents = new OrderEvents({
     redis,
@@ -89,5 +108,6 @@ export function createServices(
     userCache,
     revocations,
     breaker,
+    tracked,
   };
 }

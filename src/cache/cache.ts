@@ -13,9 +13,11 @@
  *   records the invalidation counter too), and one more MGET of its tags' stamps otherwise.
  * - A load that started before an invalidation of one of its tags cannot write its stale value back afterwards
  *   (its tags' stamps are newer than the invalidation number it started at).
- * - Each process also keeps the values it decoded, frozen and shared, while the invalidation counter stays the
- *   same (one GET instead of reading and decoding the value; the counter starts at a random value, so a Redis
- *   restarted empty never brings back a counter a remembered value was read at).
+ * - Each process also keeps the values it decoded (frozen and shared) and the response bytes it read, while the
+ *   invalidation counter stays the same: one GET of the counter instead of reading and decoding the value, and
+ *   no round trip at all while Redis tracks the counter for this process (src/cache/tracked-keys.ts). The
+ *   counter starts at a random value, so a Redis restarted empty never brings back a counter a remembered
+ *   value was read at.
  * - When Redis is unreachable (see RedisBreaker) reads go straight to MySQL and invalidations are skipped:
  *   slower, never failed.
  *
@@ -33,6 +35,7 @@ import type { RedisBreaker } from "./breaker.js";
 import { defineScript, type RedisClient, scanKeys } from "./redis.js";
 import { decode, encode } from "./codec.js";
 import { BoundedLru } from "./lru.js";
+import type { TrackedKeys } from "./tracked-keys.js";
 
 const NAMESPACE = "cache:v3:{catalog}:";
 /** Where an entry's stamps live: `cache:v3-stamps:{catalog}:<cache>:<key>` beside the entry. */
@@ -89,6 +92,8 @@ export interface TaggedCacheOptions {
   pollMs?: number;
   /** Memory for decoded values kept in this process (valid while the invalidation counter is unchanged). */
   localBytes?: number;
+  /** Keeps the invalidation counter in memory while Redis tracks it (no round trip for a remembered value). */
+  tracked?: TrackedKeys;
 }
 
 const stampsKey = (entry: string) => STAMPS_NAMESPACE + entry.slice(NAMESPACE.length);
@@ -231,8 +236,26 @@ export class TaggedCache {
    * miss with the invalidation number to hand back to `putText`, so that a text computed after an
    * invalidation of its tags is not stored. Null when Redis is unavailable.
    */
-  peekBytes(cache: string, key: string) {
-    return this.lookup(cache, `${NAMESPACE}${cache}:${key}`);
+  async peekBytes(cache: string, key: string) {
+    const entry = `${NAMESPACE}${cache}:${key}`;
+    const remembered = this.local.get(entry);
+    if (remembered) {
+      const current = await this.currentSeq();
+      if (current === undefined) {
+        metrics.cacheBypasses.inc({ cache });
+        return null;
+      }
+      if (remembered.seq === current) {
+        metrics.cacheHits.inc({ cache });
+        return { hit: true as const, bytes: remembered.value as Buffer, seq: current };
+      }
+    }
+    const found = await this.lookup(cache, entry);
+    if (found?.hit) {
+      if (found.seq === 0) void this.startSeq();
+      else this.local.set(entry, { seq: found.seq, value: found.bytes, size: found.bytes.length });
+    }
+    return found;
   }
 
   /** One entry and the invalidation counter in one round trip, counted as a hit, a miss or a bypass. */
@@ -293,6 +316,8 @@ export class TaggedCache {
           randomSeqBase(),
         ),
       );
+      // Now, not when Redis's invalidation message arrives: this replica's next request must see the change.
+      this.options.tracked?.forget(SEQ_KEY);
       this.options.breaker.success();
       metrics.cacheInvalidatedKeys.inc(stamped);
       unique.forEach((tag) => this.pending.delete(tag));
@@ -311,9 +336,11 @@ export class TaggedCache {
    * none moved, the entry records the current counter, so the next read is one MGET again.
    */
   private async readFresh(entries: string[]): Promise<{ seq: number; values: (Buffer | null)[] }> {
-    const { redis } = this.options;
+    const { redis, tracked } = this.options;
+    const ticket = tracked?.ticket(SEQ_KEY);
     const reply = await redis.mgetBuffer(SEQ_KEY, ...entries.flatMap((e) => [e, stampsKey(e)]));
     const seq = Number(reply[0]?.toString() ?? 0);
+    if (seq !== 0) tracked?.remember(ticket, seq);
     const values: (Buffer | null)[] = [];
     const toCheck: { index: number; pairs: string[] }[] = [];
     entries.forEach((_, i) => {
@@ -370,11 +397,16 @@ export class TaggedCache {
    * zero (Redis restarted empty) could otherwise come back to a value remembered before.
    */
   private async currentSeq(): Promise<number | undefined> {
-    if (!this.options.breaker.available()) return undefined;
+    const { breaker, tracked } = this.options;
+    if (!breaker.available()) return undefined;
+    const known = tracked?.get<number>(SEQ_KEY);
+    if (known !== undefined) return known;
+    const ticket = tracked?.ticket(SEQ_KEY);
     try {
       const seq = Number((await this.options.redis.get(SEQ_KEY)) ?? 0);
-      this.options.breaker.success();
+      breaker.success();
       if (seq === 0) void this.startSeq();
+      else tracked?.remember(ticket, seq);
       return seq;
     } catch (err) {
       this.options.breaker.failure(err);

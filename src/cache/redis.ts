@@ -18,14 +18,10 @@ export type ConnectionRole = "commands" | "subscriber";
 
 const retryStrategy = (attempt: number) => Math.min(100 * 2 ** attempt, 5_000);
 
-/**
- * Every Redis connection of the app and the CDC worker comes from here, so that each is made in the configured
- * mode (REDIS_URL / REDIS_SENTINELS / REDIS_CLUSTER_NODES) and keeps reconnecting in the background with capped
- * backoff.
- */
-export function createRedis(config: RedisConfig, role: ConnectionRole = "commands"): RedisClient {
+/** Options of every connection, whatever the mode: what `role` needs, and the servers' credentials. */
+function connectionOptions(config: RedisConfig, role: ConnectionRole): RedisOptions {
   const commands = role === "commands";
-  const connection: RedisOptions = {
+  return {
     username: config.username,
     password: config.password,
     keyPrefix: config.keyPrefix,
@@ -36,35 +32,51 @@ export function createRedis(config: RedisConfig, role: ConnectionRole = "command
     // largest cost of a cached answer (bench/).
     enableAutoPipelining: commands,
   };
+}
+
+/** A connection to the one server, or to the primary the sentinels name (not for cluster mode). */
+function serverConnection(config: RedisConfig, options: RedisOptions): Redis {
   const { mode } = config;
+  if (mode.kind === "cluster") throw new Error("a single-server connection does not exist in cluster mode");
+  return new Redis({
+    ...options,
+    ...(mode.kind === "sentinel"
+      ? {
+          sentinels: mode.sentinels,
+          name: mode.name,
+          sentinelPassword: mode.sentinelPassword,
+          sentinelRetryStrategy: retryStrategy,
+          // Drops the connection to a primary as soon as the sentinels announce another one.
+          failoverDetector: true,
+        }
+      : { host: config.host, port: config.port }),
+    db: config.db,
+    enableOfflineQueue: options.enableOfflineQueue,
+    lazyConnect: false,
+    retryStrategy,
+  });
+}
+
+/**
+ * Every Redis connection of the app and the CDC worker comes from here (or from `createTrackingConnection`),
+ * so that each is made in the configured mode (REDIS_URL / REDIS_SENTINELS / REDIS_CLUSTER_NODES) and keeps
+ * reconnecting in the background with capped backoff.
+ */
+export function createRedis(config: RedisConfig, role: ConnectionRole = "commands"): RedisClient {
+  const commands = role === "commands";
+  const options = connectionOptions(config, role);
   let redis: RedisClient;
-  if (mode.kind === "cluster") {
-    redis = new Cluster(mode.nodes, {
+  if (config.mode.kind === "cluster") {
+    redis = new Cluster(config.mode.nodes, {
       keyPrefix: config.keyPrefix,
       enableOfflineQueue: !commands,
       enableAutoPipelining: commands,
       clusterRetryStrategy: retryStrategy,
       slotsRefreshTimeout: 2_000,
-      redisOptions: { ...connection, keyPrefix: undefined },
+      redisOptions: { ...options, keyPrefix: undefined },
     });
   } else {
-    redis = new Redis({
-      ...connection,
-      ...(mode.kind === "sentinel"
-        ? {
-            sentinels: mode.sentinels,
-            name: mode.name,
-            sentinelPassword: mode.sentinelPassword,
-            sentinelRetryStrategy: retryStrategy,
-            // Drops the connection to a primary as soon as the sentinels announce another one.
-            failoverDetector: true,
-          }
-        : { host: config.host, port: config.port }),
-      db: config.db,
-      enableOfflineQueue: !commands,
-      lazyConnect: false,
-      retryStrategy,
-    });
+    redis = serverConnection(config, { ...options, enableOfflineQueue: !commands });
   }
   // Without a listener ioredis reports each failed reconnect as an unhandled error event.
   redis.on("error", () => {});
@@ -76,6 +88,20 @@ export function createRedis(config: RedisConfig, role: ConnectionRole = "command
     };
   }
   return redis;
+}
+
+/**
+ * A command connection without key prefix, not counted in `redis_commands_total`, to the one server or the
+ * primary the sentinels name: client-side tracking (src/cache/tracked-keys.ts) needs the tracking state of one
+ * connection to the server holding the keys. A Redis Cluster spreads those keys over its primaries, so there is
+ * none in cluster mode (callers check `mode.kind` first).
+ */
+export function createTrackingConnection(config: RedisConfig): Redis {
+  return serverConnection(config, {
+    ...connectionOptions(config, "commands"),
+    keyPrefix: undefined,
+    enableOfflineQueue: false,
+  });
 }
 
 /**

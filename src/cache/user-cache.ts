@@ -21,6 +21,10 @@ import type { RedisBreaker } from "./breaker.js";
 import { SEQ_KEY } from "./cache.js";
 import { BoundedLru } from "./lru.js";
 import { defineScript } from "./redis.js";
+import type { TrackedKeys } from "./tracked-keys.js";
+
+/** Where users' stamps live: `uv:{<userId>}`. */
+export const USER_STAMPS_PREFIX = "uv:";
 
 /** The parts of a user's data that change independently. */
 export type UserPart = "session" | "cart" | "orders";
@@ -36,7 +40,10 @@ const MAX_PENDING_USERS = 100_000;
 const STAMP_TTL_MS = 24 * 3_600_000;
 
 // KEYS[1] the user's stamps; ARGV[1] ttl, ARGV[2] a fresh stamp for parts that have none. Returns s, c, o.
+// Writes only when a stamp is missing: a write would tell every replica tracking the key to drop it.
 const READ = `
+local stamps = redis.call('HMGET', KEYS[1], 's', 'c', 'o')
+if stamps[1] and stamps[2] and stamps[3] then return stamps end
 for _, field in ipairs({ 's', 'c', 'o' }) do redis.call('HSETNX', KEYS[1], field, ARGV[2]) end
 redis.call('PEXPIRE', KEYS[1], ARGV[1])
 return redis.call('HMGET', KEYS[1], 's', 'c', 'o')`;
@@ -87,6 +94,8 @@ export class UserCache {
     private readonly redis: RedisClient,
     private readonly breaker: RedisBreaker,
     maxBytes: number,
+    /** Keeps stamps in memory while Redis tracks them for this process: a warm request then sends nothing. */
+    private readonly tracked?: TrackedKeys,
   ) {
     this.local = new BoundedLru(maxBytes, ({ value }, key) => estimateBytes(value) + key.length * 2);
     this.read = defineScript(redis, 1, READ);
@@ -99,7 +108,7 @@ export class UserCache {
   }
 
   private key(userId: number): string {
-    return `uv:{${userId}}`;
+    return `${USER_STAMPS_PREFIX}{${userId}}`;
   }
 
   private stamp(): string {
@@ -109,14 +118,27 @@ export class UserCache {
   /** The user's current stamps, or null when Redis is unusable (then nothing may be served from memory). */
   async snapshot(userId: number): Promise<UserSnapshot | null> {
     if (!this.breaker.available()) return null;
+    const key = this.key(userId);
+    const { tracked } = this;
+    const known = tracked?.get<string[]>(key);
+    const knownCatalog = known && tracked!.get<number>(SEQ_KEY);
+    if (known && knownCatalog !== undefined) {
+      const [session, cart, orders] = known;
+      return { userId, session, cart, orders, catalog: String(knownCatalog) };
+    }
+    const tickets = [tracked?.ticket(key), tracked?.ticket(SEQ_KEY)];
     try {
       // Issued in the same tick: auto-pipelining sends both in one write, answered in one round trip.
-      const [[session, cart, orders], catalog] = await Promise.all([
-        this.read(this.key(userId), STAMP_TTL_MS, this.stamp()) as Promise<string[]>,
+      const [stamps, catalog] = await Promise.all([
+        this.read(key, STAMP_TTL_MS, this.stamp()) as Promise<string[]>,
         this.redis.get(SEQ_KEY),
       ]);
       this.breaker.success();
       if (this.pending.size > 0) void this.retryPending();
+      tracked?.remember(tickets[0], stamps);
+      // A missing counter is a value too: its creation is a change Redis reports.
+      tracked?.remember(tickets[1], Number(catalog ?? 0));
+      const [session, cart, orders] = stamps;
       return { userId, session, cart, orders, catalog: catalog ?? "0" };
     } catch (err) {
       this.breaker.failure(err);
@@ -165,6 +187,8 @@ export class UserCache {
         this.redis.hset(this.key(userId), fields),
         this.redis.pexpire(this.key(userId), STAMP_TTL_MS),
       ]);
+      // Now, not when Redis's invalidation message arrives: this replica's next request must see the write.
+      this.tracked?.forget(this.key(userId));
       this.breaker.success();
       return true;
     } catch (err) {

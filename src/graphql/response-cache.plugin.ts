@@ -32,6 +32,8 @@ interface Verdict {
   scope: DocumentScope;
   /** The printed document when the operation may be cached, else null. */
   normalised: string | null;
+  /** The cache key of the operation without variables (the common case: computed once). */
+  plainKey: string | null;
 }
 
 interface PendingStore {
@@ -88,17 +90,21 @@ export function registerResponseCache(
   app: FastifyInstance,
   { cache, userCache, accounts, schema, ttlSeconds, maxTokens, verdictBytes }: ResponseCacheOptions,
 ): void {
-  // Keyed by the query's hash: a remembered verdict holds its printed document, never the client's text.
+  // Keyed by the operation name and the query text as sent (no hashing on the hot path); the memory bound
+  // counts both.
   const verdicts = new BoundedLru<Verdict>(
     verdictBytes,
-    (verdict, key) => stringHeapBytes(key) + (verdict.normalised ? stringHeapBytes(verdict.normalised) : 0),
+    (verdict, key) =>
+      stringHeapBytes(key) + (verdict.normalised ? stringHeapBytes(verdict.normalised) + 128 : 0),
   );
+  const keyOf = (normalised: string, operationName: string, variables: string) =>
+    createHash("sha256").update(`${normalised}\n${operationName}\n${variables}`).digest("base64url");
 
   const verdictOf = (query: string, operationName: string): Verdict => {
-    const id = createHash("sha256").update(`${operationName}\n${query}`).digest("base64url");
+    const id = `${operationName}\n${query}`;
     const known = verdicts.get(id);
     if (known) return known;
-    let verdict: Verdict = { scope: "none", normalised: null };
+    let verdict: Verdict = { scope: "none", normalised: null, plainKey: null };
     try {
       const document = parse(query, { maxTokens, noLocation: true });
       const operations = document.definitions.filter(
@@ -108,7 +114,10 @@ export function registerResponseCache(
         ? operations.find((o) => o.name?.value === operationName)
         : operations[0];
       const scope = operation?.operation === "query" ? documentScope(schema, document) : "none";
-      if (scope !== "none") verdict = { scope, normalised: print(document) };
+      if (scope !== "none") {
+        const normalised = print(document);
+        verdict = { scope, normalised, plainKey: keyOf(normalised, operationName, stableStringify({})) };
+      }
     } catch {
       // Unparseable: Apollo answers it; nothing to cache.
     }
@@ -124,11 +133,10 @@ export function registerResponseCache(
     const operation = cacheableOperation(req);
     const contentType = negotiatedContentType(req);
     if (!operation || !contentType) return;
-    const { scope, normalised } = verdictOf(operation.query, operation.operationName);
+    const { scope, normalised, plainKey } = verdictOf(operation.query, operation.operationName);
     if (normalised === null) return;
-    const key = createHash("sha256")
-      .update(`${normalised}\n${operation.operationName}\n${stableStringify(operation.variables)}`)
-      .digest("base64url");
+    const variables = stableStringify(operation.variables);
+    const key = variables === "{}" ? plainKey! : keyOf(normalised, operation.operationName, variables);
     if (scope === "user") {
       if (!req.headers.authorization) return;
       // A bad token is Apollo's to answer (UNAUTHENTICATED); the check is memoised for it.

@@ -134,6 +134,12 @@ export const metrics = {
     labelNames: ["cache"] as const,
     registers: [registry],
   }),
+  trackedKeyReads: new Counter({
+    name: "tracked_key_reads_total",
+    help: "Reads of version stamps kept in process memory under Redis client-side tracking: hit (no Redis round trip) or miss",
+    labelNames: ["outcome"] as const,
+    registers: [registry],
+  }),
   cacheBypasses: new Counter({
     name: "cache_bypass_total",
     help: "Cache reads served straight from MySQL because Redis was unavailable, by cache",

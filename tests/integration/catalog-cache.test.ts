@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { metrics } from "../../src/observability/metrics.js";
 import {
   CategoryDocument,
   CreateCategoryDocument,
@@ -36,6 +37,14 @@ async function sqlCount(run: () => Promise<unknown>): Promise<number> {
   statements.length = 0;
   await run();
   return statements.length;
+}
+
+/** Redis commands `run` sent (the counter is the process's: the app's background limit sync is stopped). */
+async function redisCount(run: () => Promise<unknown>): Promise<number> {
+  const count = async () => (await metrics.redisCommands.get()).values.reduce((n, v) => n + v.value, 0);
+  const before = await count();
+  await run();
+  return (await count()) - before;
 }
 
 const menuRequest = (headers: Record<string, string> = {}) =>
@@ -93,6 +102,24 @@ describe("catalogue reads through the cache", () => {
       expect((await get(t.app, url)).headers["x-cache"], url).toBe("HIT");
     }
     expect((await get(t.app, "/promotions/searchguess")).headers["x-cache"]).toBeUndefined();
+  });
+
+  it("answers warm public reads from memory: no SQL and no Redis command while Redis tracks the counter", async () => {
+    t.app.services.limiter.close();
+    await vi.waitFor(() => expect(t.app.services.tracked?.live()).toBe(true), { timeout: 5_000 });
+    const reads: [string, () => Promise<unknown>][] = [
+      ["menu", () => menuRequest()],
+      ["product", () => gql(t.app, ProductDocument, { pid: "latte001" })],
+      ["list", () => get(t.app, "/products/typeProducts/latte")],
+      ["detail", () => get(t.app, "/products/productDetail/latte001")],
+    ];
+    for (const [name, read] of reads) {
+      await read();
+      await read();
+      statements.length = 0;
+      expect(await redisCount(read), name).toBe(0);
+      expect(statements, name).toEqual([]);
+    }
   });
 
   it("answers a public document from the shared cache with or without a token, never private fields or mutations", async () => {
