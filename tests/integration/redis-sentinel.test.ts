@@ -102,7 +102,11 @@ describe("Redis Sentinel", () => {
     expect(failed).toEqual([]);
     expect(during).toBeGreaterThan(0);
 
-    // The caches work again on the new primary: a fresh entry is stored and hit.
+    // Client-side tracking starts again on the new primary, and the caches work: a fresh entry is stored and hit.
+    await vi.waitFor(() => expect(t.app.services.tracked?.live()).toBe(true), {
+      timeout: 10_000,
+      interval: 50,
+    });
     await t.app.services.cache.invalidate(["products"]);
     await vi.waitFor(async () => expect(await xCache(PRODUCT)).toBe("HIT"), {
       timeout: 10_000,
