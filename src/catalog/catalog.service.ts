@@ -137,6 +137,16 @@ export class CatalogService {
   }
 
   /**
+   * Products by database id, null where there is none. Not cached: global-id lookups may name any id, and a
+   * cache entry per id asked for would grow with the requests.
+   */
+  async productsByIds(ids: readonly number[]): Promise<(Product | null)[]> {
+    const rows = await this.prisma.product.findMany({ where: { id: { in: [...ids] } } });
+    const byId = new Map(rows.map((p) => [p.id, p]));
+    return ids.map((id) => byId.get(id) ?? null);
+  }
+
+  /**
    * One product by pid (case-insensitively, like the column's collation). Unknown pids are cached briefly;
    * strings that cannot be a pid are answered without touching Redis or MySQL.
    */

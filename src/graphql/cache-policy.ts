@@ -37,7 +37,9 @@ const PUBLIC_TYPES = new Set([
 
 /**
  * The signed-in user's own data, stamped anew by every write that changes it: profile and session (`me`),
- * cart, and orders. `order(orderNo)` is left out: an admin reads other users' orders through it.
+ * cart, and orders. `order(orderNo)` is left out: an admin reads other users' orders through it. So are
+ * `node` and `nodes`: one answer may mix catalogue objects (stamped by catalogue tags, not per user) with
+ * the caller's cart and orders (and an admin's view of other users' orders), so no cache may keep it.
  */
 const USER_ROOT_FIELDS = new Set(["me", "myOrders"]);
 const USER_TYPES = new Set([

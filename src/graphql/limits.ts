@@ -33,6 +33,7 @@ import {
 } from "graphql";
 import { MAX_PAGE_SIZE } from "../catalog/catalog.service.js";
 import { MAX_ORDERS_PAGE } from "../orders/orders.service.js";
+import { MAX_NODES } from "./node/global-id.js";
 
 export interface GraphQLLimits {
   maxDepth: number;
@@ -178,6 +179,11 @@ function hasFirst(node: FieldNode): boolean {
 }
 
 function pageSize(node: FieldNode, isList: boolean, key: string): number {
+  if (key === "Query.nodes") {
+    // As many objects as ids: counted when written in the document, the most allowed when a variable.
+    const ids = node.arguments?.find((a) => a.name.value === "ids")?.value;
+    return ids?.kind === Kind.LIST ? Math.max(1, Math.min(ids.values.length, MAX_NODES)) : MAX_NODES;
+  }
   const first = node.arguments?.find((a) => a.name.value === "first");
   if (!first) return isList ? (LIST_SIZE_HINTS[key] ?? ASSUMED_LIST_SIZE) : DEFAULT_PAGE_SIZE;
   if (first.value.kind === Kind.INT) return Math.max(1, Number(first.value.value));

@@ -5,6 +5,7 @@ import type { Services } from "../services.js";
 /** One set per request: batches the lookups of one GraphQL operation into one statement per kind. */
 export interface Loaders {
   categoryById: DataLoader<number, Category | null>;
+  productById: DataLoader<number, Product | null>;
   productsByCategoryId: DataLoader<number, Product[]>;
   optionsByProductId: DataLoader<number, ProductOption[]>;
 }
@@ -12,6 +13,7 @@ export interface Loaders {
 export function createLoaders({ catalog }: Services): Loaders {
   return {
     categoryById: new DataLoader((ids) => catalog.categoriesByIds(ids)),
+    productById: new DataLoader((ids) => catalog.productsByIds(ids)),
     productsByCategoryId: new DataLoader((ids) => catalog.productsByCategoryIds(ids)),
     optionsByProductId: new DataLoader((ids) => catalog.optionsByProductIds(ids)),
   };

@@ -6,7 +6,9 @@ import { AdminCatalogResolver } from "./catalog/admin.resolver.js";
 import { CategoryResolver } from "./catalog/category.resolver.js";
 import { ProductResolver } from "./catalog/product.resolver.js";
 import { PromotionResolver } from "./catalog/promotion.resolver.js";
-import { OrderResolver } from "./orders/order.resolver.js";
+import { IDENTITY_RESOLVERS } from "./node/identity.resolver.js";
+import { NodeResolver } from "./node/node.resolver.js";
+import { OrderResolver, PlaceOrderPayloadResolver } from "./orders/order.resolver.js";
 import { OrderSubscriptionResolver } from "./subscriptions/order-subscription.resolver.js";
 
 let schema: Promise<GraphQLSchema> | undefined;
@@ -22,6 +24,9 @@ export function buildGraphQLSchema(): Promise<GraphQLSchema> {
       AdminCatalogResolver,
       OrderResolver,
       OrderSubscriptionResolver,
+      PlaceOrderPayloadResolver,
+      NodeResolver,
+      ...IDENTITY_RESOLVERS,
     ],
     // One date scalar for the whole API; without this type-graphql adds its own DateTimeISO.
     scalarsMap: [{ type: Date, scalar: DateTimeResolver }],

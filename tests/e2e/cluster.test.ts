@@ -325,15 +325,15 @@ describe.skipIf(skip)("three replicas behind nginx (needs nginx)", () => {
       (
         await graphql(
           cluster!.httpUrl,
-          `mutation { register(input: { username: "${name}_${process.pid}", password: "coffee123" }) { token user { id } } }`,
+          `mutation { register(input: { username: "${name}_${process.pid}", password: "coffee123" }) { token user { databaseId } } }`,
         )
-      ).register as { token: string; user: { id: number } };
+      ).register as { token: string; user: { databaseId: number } };
     const customer = await register("e2e_ws_customer");
     const admin = await register("e2e_ws_admin");
     // Promoted before its first signed-in request, so no replica has its role cached yet.
     const conn = await sqlConnection(inject("dbName"));
     try {
-      await conn.query("UPDATE users SET role = 'ADMIN' WHERE id = ?", [admin.user.id]);
+      await conn.query("UPDATE users SET role = 'ADMIN' WHERE id = ?", [admin.user.databaseId]);
     } finally {
       await conn.end();
     }

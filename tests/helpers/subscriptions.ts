@@ -2,13 +2,16 @@ import { type Client, createClient } from "graphql-ws";
 import WebSocket from "ws";
 
 export interface OrderEvent {
+  /** The global id: the same as over HTTP, so a client cache merges events into the objects it holds. */
+  id: string;
   orderNo: string;
   status: string;
   total: string;
   updatedAt: string;
+  items: { id: string }[];
 }
 
-export const ORDER_FIELDS = "orderNo status total updatedAt";
+export const ORDER_FIELDS = "id orderNo status total updatedAt items { id }";
 
 /** A graphql-ws client on `url` that records how its socket closed. */
 export function wsClient(url: string, token: string | undefined, options: { retry?: boolean } = {}) {

@@ -249,7 +249,8 @@ describe("admin writes invalidate exactly what they change", () => {
       admin,
     );
     expect(set.errors).toBeUndefined();
-    expect(set.data!.setProductOption.options.find((o) => o.kind === "MILK")!.choices).toEqual([
+    const milk = set.data!.setProductOption.options.find((o) => o.kind === "MILK")!;
+    expect(milk.choices.map(({ id: _id, ...choice }) => choice)).toEqual([
       { value: "无奶", priceDelta: "0.00", isDefault: true },
       { value: "燕麦奶", priceDelta: "3.00", isDefault: false },
     ]);

@@ -273,8 +273,8 @@ describe.skipIf(skipWithoutBinlog)("CDC worker (needs the row binlog: scripts/en
   it("a user's row or cart changed in MySQL shows on their next signed-in read within 2 s", async () => {
     const token = await userToken(t);
     const read = async () =>
-      (await rawGql(t.app, { query: "{ me { id role cart { total } } }" }, token)).data as {
-        me: { id: number; role: string; cart: { total: string } };
+      (await rawGql(t.app, { query: "{ me { databaseId role cart { total } } }" }, token)).data as {
+        me: { databaseId: number; role: string; cart: { total: string } };
       };
     const first = await read();
     expect(first.me).toMatchObject({ role: "CUSTOMER", cart: { total: "0.00" } });
@@ -289,11 +289,11 @@ describe.skipIf(skipWithoutBinlog)("CDC worker (needs the row binlog: scripts/en
       }
       return seen;
     };
-    await sql.query("UPDATE users SET role = 'ADMIN' WHERE id = ?", [first.me.id]);
+    await sql.query("UPDATE users SET role = 'ADMIN' WHERE id = ?", [first.me.databaseId]);
     expect((await eventually((s) => s.me.role === "ADMIN")).me.role).toBe("ADMIN");
     await sql.query(
       "INSERT INTO cart_items (user_id, product_id, options, quantity, unit_price) VALUES (?, ?, '[]', 1, 28)",
-      [first.me.id, latte.id],
+      [first.me.databaseId, latte.id],
     );
     expect((await eventually((s) => s.me.cart.total !== "0.00")).me.cart.total).not.toBe("0.00");
   });

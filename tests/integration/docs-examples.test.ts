@@ -1,6 +1,7 @@
 /**
- * README's shell examples, run as written (with bash) against the real server: each ```sh block that calls
- * the API must exit 0 and print no error. Only the server's address is changed, to a free port.
+ * README's and the GraphQL guide's shell examples, run as written (with bash) against the real server: each
+ * ```sh block that calls the API must exit 0 and print no error. Only the server's address is changed, to a
+ * free port.
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -56,11 +57,14 @@ beforeAll(async () => {
 });
 afterAll(() => server?.kill("SIGTERM"));
 
-describe("README's examples run as written", () => {
-  const blocks = shellExamples("README.md");
+describe.each([
+  ["README.md", 2],
+  ["docs/graphql.md", 2],
+])("%s: examples run as written", (file, atLeast) => {
+  const blocks = shellExamples(file);
 
   it("has examples to run", () => {
-    expect(blocks.length).toBeGreaterThanOrEqual(2);
+    expect(blocks.length).toBeGreaterThanOrEqual(atLeast);
   });
 
   it.each(blocks.map((block, i) => [i + 1, block]))(

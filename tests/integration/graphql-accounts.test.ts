@@ -127,16 +127,16 @@ describe("GraphQL accounts", () => {
       `${Buffer.from('{"alg":"none","typ":"JWT"}').toString("base64url")}.${Buffer.from(JSON.stringify(claims)).toString("base64url")}.`;
     const key = new TextEncoder().encode(t.config.auth.secretKey);
     const expired = await new TokenService(t.config.auth).issue(
-      user.id,
+      user.databaseId,
       0,
       new Date(Date.now() - 31 * 24 * 3600_000),
     );
     const foreignAudience = await new TokenService({ ...t.config.auth, audience: "someone-else" }).issue(
-      user.id,
+      user.databaseId,
       0,
     );
     const otherSecret = await new TokenService({ ...t.config.auth, secretKey: "x".repeat(40) }).issue(
-      user.id,
+      user.databaseId,
       0,
     );
     const hs512 = await new SignJWT({ ver: 0 })
@@ -249,7 +249,7 @@ describe("GraphQL accounts", () => {
 
   it("stores argon2id hashes with the configured parameters", async () => {
     const { user } = await registered();
-    const row = await t.db.prisma.user.findUniqueOrThrow({ where: { id: user.id } });
+    const row = await t.db.prisma.user.findUniqueOrThrow({ where: { id: user.databaseId } });
     expect(row.passwordHash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
   });
 });

@@ -31,7 +31,11 @@ describe("GraphQL catalogue", () => {
     expect(
       latte001.options.map((o) => `${o.kind}:${o.label}:${o.choices.map((c) => c.value).join("/")}`),
     ).toEqual(["TEMPERATURE:温度:冷/热", "SUGAR:糖:全糖/半糖", "CREAM:奶油:默认奶油/无奶油"]);
-    expect(latte001.options[0].choices[0]).toEqual({ value: "冷", priceDelta: "0.00", isDefault: true });
+    expect(latte001.options[0].choices[0]).toMatchObject({
+      value: "冷",
+      priceDelta: "0.00",
+      isDefault: true,
+    });
     const coffee005 = data!.categories[2].products.find((p) => p.pid === "coffee005")!;
     expect(coffee005.options.find((o) => o.kind === "MILK")!.choices.map((c) => c.priceDelta)).toEqual([
       "0.00",

@@ -364,7 +364,7 @@ describe("one product, three ways", () => {
     const detail = JSON.parse((await get(t.app, "/products/productDetail/latte006")).body).result[0];
 
     expect([fromList.id, fromList.name, fromList.enname, fromList.desc]).toEqual([
-      g.id,
+      g.databaseId,
       g.name,
       g.enName,
       g.description,

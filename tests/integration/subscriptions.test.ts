@@ -82,6 +82,15 @@ describe("subscriptions across two replicas", () => {
       expect(advanced.errors).toBeUndefined();
       await eventually(() => expect(statuses(sub.events)).toEqual(["PLACED", "PREPARING", "READY"]));
       expect(sub.events.every((e) => e.orderNo === orderNo && typeof e.total === "string")).toBe(true);
+      // The same ids as over HTTP, after the trip through Redis from replica A to B.
+      const overHttp = await rawGql<{ order: { id: string; items: { id: string }[] } }>(
+        a.app,
+        { query: `{ order(orderNo: "${orderNo}") { id items { id } } }` },
+        customer.token,
+      );
+      for (const event of sub.events) {
+        expect({ id: event.id, items: event.items }).toEqual(overHttp.data!.order);
+      }
     } finally {
       await client.dispose();
     }

@@ -219,7 +219,8 @@ describe("token lifecycle on GraphQL and REST alike", () => {
     const sign = (overrides: Record<string, unknown>, alg = "HS256") =>
       new SignJWT({ ...claims, ...overrides }).setProtectedHeader({ alg }).sign(key);
     const bad = [
-      (await new TokenService(t.config.auth).issue(me.id, 0, new Date(Date.now() - 31 * 86_400_000))).token,
+      (await new TokenService(t.config.auth).issue(me.databaseId, 0, new Date(Date.now() - 31 * 86_400_000)))
+        .token,
       `${a.slice(0, -3)}abc`,
       `${Buffer.from('{"alg":"none"}').toString("base64url")}.${a.split(".")[1]}.`,
       await sign({ iss: "someone-else" }),

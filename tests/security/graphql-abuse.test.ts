@@ -43,6 +43,18 @@ describe("GraphQL abuse is refused before any resolver runs", () => {
     expect(result.errors![0].message).toMatch(/the query cost is \d+, above the limit of 25000/);
   });
 
+  it("nodes costs as many objects as ids: as written, or the most allowed (100) for a variable", async () => {
+    const id = Buffer.from("Category:1").toString("base64url");
+    const selection = "{ id ... on Category { products { options { choices { value } } } } }";
+    const viaVariable = await rawGql(t.app, {
+      query: `query ($ids: [ID!]!) { nodes(ids: $ids) ${selection} }`,
+      variables: { ids: [id] },
+    });
+    expect(viaVariable.errors![0].message).toMatch(/the query cost is \d+, above the limit of 25000/);
+    const written = await rawGql(t.app, { query: `{ nodes(ids: ["${id}", "${id}"]) ${selection} }` });
+    expect(written.errors).toBeUndefined();
+  });
+
   it("1000 aliases", async () => {
     const fields = Array.from({ length: 1000 }, (_, i) => `a${i}: id`).join(" ");
     const result = await rawGql(t.app, { query: `{ categories { ${fields} } }` });

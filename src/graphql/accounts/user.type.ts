@@ -1,5 +1,6 @@
 import { URLResolver } from "graphql-scalars";
-import { Field, Int, ObjectType, registerEnumType } from "type-graphql";
+import { Field, ID, Int, ObjectType, registerEnumType } from "type-graphql";
+import { Node } from "../node/node.type.js";
 import { Role } from "../../generated/prisma/enums.js";
 
 registerEnumType(Role, {
@@ -11,10 +12,13 @@ registerEnumType(Role, {
   },
 });
 
-@ObjectType({ description: "A customer account." })
+@ObjectType({ description: "A customer account.", implements: Node })
 export class User {
-  @Field(() => Int, { description: "Numeric user id." })
-  id!: number;
+  @Field(() => ID, { description: "Global id (opaque); node(id:) answers it to the user themselves only." })
+  id!: string;
+
+  @Field(() => Int, { description: "The numeric database id, for clients that stored it before global ids." })
+  databaseId!: number;
 
   @Field({
     description: "Sign-in name: 3-32 letters, digits or underscores, unique regardless of letter case.",

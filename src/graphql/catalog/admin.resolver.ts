@@ -1,4 +1,5 @@
-import { Arg, Ctx, Int, Mutation, Resolver } from "type-graphql";
+import { Arg, Ctx, ID, Mutation, Resolver } from "type-graphql";
+import { databaseIdOf } from "../node/global-id.js";
 import { OptionKind } from "../../generated/prisma/enums.js";
 import type { GraphQLContext } from "../context.js";
 import {
@@ -34,12 +35,15 @@ export class AdminCatalogResolver {
       "Changes a category. Admin only: UNAUTHENTICATED when anonymous, FORBIDDEN for customers; NOT_FOUND, BAD_USER_INPUT (extensions.field), CONFLICT when the type exists.",
   })
   async updateCategory(
-    @Arg("id", () => Int, { description: "The category's id." }) id: number,
+    @Arg("id", () => ID, {
+      description: "The category's id (Category.id); its plain databaseId is still accepted.",
+    })
+    id: string,
     @Arg("input", { description: "The fields to change." }) input: UpdateCategoryInput,
     @Ctx() ctx: GraphQLContext,
   ) {
     await ctx.requireAdmin();
-    return ctx.services.catalogAdmin.updateCategory(id, input);
+    return ctx.services.catalogAdmin.updateCategory(databaseIdOf(id, "Category", "id"), input);
   }
 
   @Mutation(() => Boolean, {
@@ -47,11 +51,14 @@ export class AdminCatalogResolver {
       "Deletes a category; true when done. Admin only: UNAUTHENTICATED when anonymous, FORBIDDEN for customers; NOT_FOUND; CONFLICT while the category has products.",
   })
   async deleteCategory(
-    @Arg("id", () => Int, { description: "The category's id." }) id: number,
+    @Arg("id", () => ID, {
+      description: "The category's id (Category.id); its plain databaseId is still accepted.",
+    })
+    id: string,
     @Ctx() ctx: GraphQLContext,
   ) {
     await ctx.requireAdmin();
-    return ctx.services.catalogAdmin.deleteCategory(id);
+    return ctx.services.catalogAdmin.deleteCategory(databaseIdOf(id, "Category", "id"));
   }
 
   @Mutation(() => Product, {
@@ -133,12 +140,15 @@ export class AdminCatalogResolver {
       "Changes a promotion. Admin only: UNAUTHENTICATED when anonymous, FORBIDDEN for customers; NOT_FOUND, BAD_USER_INPUT (extensions.field).",
   })
   async updatePromotion(
-    @Arg("id", () => Int, { description: "The promotion's id." }) id: number,
+    @Arg("id", () => ID, {
+      description: "The promotion's id (Promotion.id); its plain databaseId is still accepted.",
+    })
+    id: string,
     @Arg("input", { description: "The fields to change." }) input: UpdatePromotionInput,
     @Ctx() ctx: GraphQLContext,
   ) {
     await ctx.requireAdmin();
-    return ctx.services.catalogAdmin.updatePromotion(id, input);
+    return ctx.services.catalogAdmin.updatePromotion(databaseIdOf(id, "Promotion", "id"), input);
   }
 
   @Mutation(() => Boolean, {
@@ -146,10 +156,13 @@ export class AdminCatalogResolver {
       "Deletes a promotion; true when done. Admin only: UNAUTHENTICATED when anonymous, FORBIDDEN for customers; NOT_FOUND.",
   })
   async deletePromotion(
-    @Arg("id", () => Int, { description: "The promotion's id." }) id: number,
+    @Arg("id", () => ID, {
+      description: "The promotion's id (Promotion.id); its plain databaseId is still accepted.",
+    })
+    id: string,
     @Ctx() ctx: GraphQLContext,
   ) {
     await ctx.requireAdmin();
-    return ctx.services.catalogAdmin.deletePromotion(id);
+    return ctx.services.catalogAdmin.deletePromotion(databaseIdOf(id, "Promotion", "id"));
   }
 }

@@ -1,9 +1,15 @@
-import { Field, Int, ObjectType } from "type-graphql";
+import { Field, ID, Int, ObjectType } from "type-graphql";
+import { Node } from "../node/node.type.js";
 
-@ObjectType({ description: "A menu category such as latte or fruit tea." })
+@ObjectType({ description: "A menu category such as latte or fruit tea.", implements: Node })
 export class Category {
-  @Field(() => Int, { description: "Numeric category id, as in updateCategory(id)." })
-  id!: number;
+  @Field(() => ID, {
+    description: "Global id (opaque): as in node(id:), updateCategory(id:), deleteCategory(id:).",
+  })
+  id!: string;
+
+  @Field(() => Int, { description: "The numeric database id, for clients that stored it before global ids." })
+  databaseId!: number;
 
   @Field({ description: 'URL slug, e.g. "latte"; matched case-insensitively.' })
   type!: string;

@@ -1,4 +1,5 @@
-import { Field, ObjectType, registerEnumType } from "type-graphql";
+import { Field, ID, ObjectType, registerEnumType } from "type-graphql";
+import { Node } from "../node/node.type.js";
 import { OptionKind } from "../../generated/prisma/enums.js";
 import { DecimalScalar } from "../scalars.js";
 
@@ -13,8 +14,13 @@ registerEnumType(OptionKind, {
   },
 });
 
-@ObjectType({ description: "One choice of a product option, e.g. 半糖." })
+@ObjectType({ description: "One choice of a product option, e.g. 半糖.", implements: Node })
 export class OptionChoice {
+  @Field(() => ID, {
+    description: "Global id (opaque); a choice replaced by setProductOption gets a new one.",
+  })
+  id!: string;
+
   @Field({ description: 'The choice as shown and as sent in OptionSelectionInput.value, e.g. "半糖".' })
   value!: string;
 
@@ -27,8 +33,14 @@ export class OptionChoice {
 
 @ObjectType({
   description: "A product's option of one kind (temperature, sugar, milk or cream) and its choices.",
+  implements: Node,
 })
 export class ProductOption {
+  @Field(() => ID, {
+    description: "Global id (opaque) of the product's option of this kind; setProductOption keeps it.",
+  })
+  id!: string;
+
   @Field(() => OptionKind, { description: "The kind; a product has at most one option per kind." })
   kind!: OptionKind;
 

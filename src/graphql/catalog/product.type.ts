@@ -1,10 +1,16 @@
-import { Field, Int, ObjectType } from "type-graphql";
+import { Field, ID, Int, ObjectType } from "type-graphql";
+import { Node } from "../node/node.type.js";
 import { DecimalScalar } from "../scalars.js";
 
-@ObjectType({ description: "A drink on the menu." })
+@ObjectType({ description: "A drink on the menu.", implements: Node })
 export class Product {
-  @Field(() => Int, { description: "Numeric id; arguments take the pid instead." })
-  id!: number;
+  @Field(() => ID, {
+    description: "Global id (opaque), stable even when the pid changes; arguments take the pid instead.",
+  })
+  id!: string;
+
+  @Field(() => Int, { description: "The numeric database id, for clients that stored it before global ids." })
+  databaseId!: number;
 
   @Field({ description: 'Stable product id, e.g. "latte001".' })
   pid!: string;

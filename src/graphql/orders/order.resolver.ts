@@ -1,10 +1,13 @@
-import { Arg, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from "type-graphql";
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
 import type { User as UserRow } from "../../accounts/accounts.service.js";
+import type { PlacedOrder } from "../../orders/orders.service.js";
 import { NotFoundError } from "../../errors.js";
 import { OrderStatus } from "../../generated/prisma/enums.js";
 import { User } from "../accounts/user.type.js";
 import type { GraphQLContext } from "../context.js";
 import { decodeCursor, toConnection } from "../cursor.js";
+import { databaseIdOf } from "../node/global-id.js";
+import { type CartView, cartView } from "../node/views.js";
 import {
   AddToCartInput,
   Cart,
@@ -15,6 +18,9 @@ import {
   UpdateCartItemInput,
 } from "./order.types.js";
 
+/** placeOrder's answer, with the user whose cart it emptied. */
+type PlacedPayload = PlacedOrder & { userId: number };
+
 /** Carts and orders: signed-in users only, each on their own data. Order data never enters a shared cache. */
 @Resolver(() => User)
 export class OrderResolver {
@@ -22,7 +28,7 @@ export class OrderResolver {
   async cart(@Root() user: UserRow, @Ctx() ctx: GraphQLContext) {
     const { user: viewer, snapshot } = await ctx.requireSession();
     if (viewer.id !== user.id) throw new NotFoundError("no cart here");
-    return ctx.services.carts.cart(viewer.id, snapshot);
+    return cartView(viewer.id, await ctx.services.carts.cart(viewer.id, snapshot));
   }
 
   @Mutation(() => Cart, {
@@ -33,7 +39,8 @@ export class OrderResolver {
     @Arg("input", { description: "The product, quantity and options." }) input: AddToCartInput,
     @Ctx() ctx: GraphQLContext,
   ) {
-    return ctx.services.carts.add((await ctx.requireViewer()).id, input);
+    const { id } = await ctx.requireViewer();
+    return cartView(id, await ctx.services.carts.add(id, input));
   }
 
   @Mutation(() => Cart, {
@@ -44,22 +51,31 @@ export class OrderResolver {
     @Arg("input", { description: "The item and its changes." }) input: UpdateCartItemInput,
     @Ctx() ctx: GraphQLContext,
   ) {
-    return ctx.services.carts.update((await ctx.requireViewer()).id, input.itemId, input);
+    const itemId = databaseIdOf(input.itemId, "CartItem", "itemId");
+    const { id } = await ctx.requireViewer();
+    return cartView(id, await ctx.services.carts.update(id, itemId, input));
   }
 
   @Mutation(() => Cart, {
     description: "Removes one item from your cart. Errors: UNAUTHENTICATED, NOT_FOUND.",
   })
   async removeCartItem(
-    @Arg("itemId", () => Int, { description: "CartItem.id of the item to remove." }) itemId: number,
+    @Arg("itemId", () => ID, {
+      description:
+        "CartItem.id of the item to remove; its plain databaseId is still accepted. Another type's id is BAD_USER_INPUT.",
+    })
+    itemId: string,
     @Ctx() ctx: GraphQLContext,
   ) {
-    return ctx.services.carts.remove((await ctx.requireViewer()).id, itemId);
+    const item = databaseIdOf(itemId, "CartItem", "itemId");
+    const { id } = await ctx.requireViewer();
+    return cartView(id, await ctx.services.carts.remove(id, item));
   }
 
   @Mutation(() => Cart, { description: "Empties your cart. Errors: UNAUTHENTICATED." })
   async clearCart(@Ctx() ctx: GraphQLContext) {
-    return ctx.services.carts.clear((await ctx.requireViewer()).id);
+    const { id } = await ctx.requireViewer();
+    return cartView(id, await ctx.services.carts.clear(id));
   }
 
   @Mutation(() => PlaceOrderPayload, {
@@ -70,7 +86,9 @@ export class OrderResolver {
     @Arg("input", { description: "Idempotency key and note." }) input: PlaceOrderInput,
     @Ctx() ctx: GraphQLContext,
   ) {
-    return ctx.services.orders.place((await ctx.requireViewer()).id, input);
+    const { id } = await ctx.requireViewer();
+    const placed: PlacedPayload = { ...(await ctx.services.orders.place(id, input)), userId: id };
+    return placed;
   }
 
   @Query(() => OrderConnection, {
@@ -131,5 +149,14 @@ export class OrderResolver {
   ) {
     await ctx.requireAdmin();
     return ctx.services.orders.advance(orderNo, status);
+  }
+}
+
+@Resolver(() => PlaceOrderPayload)
+export class PlaceOrderPayloadResolver {
+  /** Read after the commit, only when asked for: the cart checkout emptied. */
+  @FieldResolver(() => Cart)
+  async cart(@Root() placed: PlacedPayload, @Ctx() ctx: GraphQLContext): Promise<CartView> {
+    return cartView(placed.userId, await ctx.services.carts.cart(placed.userId));
   }
 }

@@ -1,6 +1,7 @@
-import { Field, InputType, Int, ObjectType, registerEnumType } from "type-graphql";
+import { Field, ID, InputType, Int, ObjectType, registerEnumType } from "type-graphql";
 import { OptionKind, OrderStatus } from "../../generated/prisma/enums.js";
 import { Product } from "../catalog/product.type.js";
+import { Node } from "../node/node.type.js";
 import { PageInfo } from "../page-info.type.js";
 import { DecimalScalar } from "../scalars.js";
 
@@ -31,10 +32,19 @@ export class ChosenOption {
   priceDelta!: unknown;
 }
 
-@ObjectType({ description: "A product with its chosen options and a quantity, in the cart." })
+@ObjectType({
+  description: "A product with its chosen options and a quantity, in the cart.",
+  implements: Node,
+})
 export class CartItem {
-  @Field(() => Int, { description: "Item id, the itemId of updateCartItem and removeCartItem." })
-  id!: number;
+  @Field(() => ID, {
+    description:
+      "Global id (opaque), the itemId of updateCartItem and removeCartItem. An item merged into an equal one by updateCartItem is gone: the cart lists the one it joined.",
+  })
+  id!: string;
+
+  @Field(() => Int, { description: "The numeric database id, for clients that stored it before global ids." })
+  databaseId!: number;
 
   @Field(() => Product, { description: "The product as it is now." })
   product!: Product;
@@ -57,8 +67,15 @@ export class CartItem {
   isAvailable!: boolean;
 }
 
-@ObjectType({ description: "The signed-in user's cart, priced now." })
+@ObjectType({
+  description:
+    "The signed-in user's cart, priced now. One per user, with a stable id: every cart mutation answers it, so a normalized client cache updates User.cart by itself.",
+  implements: Node,
+})
 export class Cart {
+  @Field(() => ID, { description: "Global id (opaque), the same for the user's cart at all times." })
+  id!: string;
+
   @Field(() => [CartItem], {
     description: "At most 30 items, in the order they were added; empty when the cart is.",
   })
@@ -68,8 +85,11 @@ export class Cart {
   total!: unknown;
 }
 
-@ObjectType({ description: "What was ordered, as it was at checkout." })
+@ObjectType({ description: "What was ordered, as it was at checkout.", implements: Node })
 export class OrderItem {
+  @Field(() => ID, { description: "Global id (opaque): the order and the item's position in it." })
+  id!: string;
+
   @Field({ description: "The product's pid at checkout." })
   pid!: string;
 
@@ -97,8 +117,14 @@ export class OrderItem {
   priceChanged!: boolean;
 }
 
-@ObjectType({ description: "An order placed from a cart, with the prices of checkout." })
+@ObjectType({ description: "An order placed from a cart, with the prices of checkout.", implements: Node })
 export class Order {
+  @Field(() => ID, {
+    description:
+      "Global id (opaque); the same order in subscriptions, myOrders and mutation answers. Arguments take orderNo.",
+  })
+  id!: string;
+
   @Field({ description: 'Order number, "C" + yymmdd (UTC) + "-" + 6 characters, e.g. "C261126-7KQ3XZ".' })
   orderNo!: string;
 
@@ -132,6 +158,12 @@ export class PlaceOrderPayload {
     description: "The order placed (or, on a replay, the order this key placed before).",
   })
   order!: Order;
+
+  @Field(() => Cart, {
+    description:
+      "Your cart after checkout (empty unless something was added since): lets a client cache drop the items it showed.",
+  })
+  cart!: Cart;
 
   @Field({
     description:
@@ -189,8 +221,11 @@ export class AddToCartInput {
 
 @InputType({ description: "Changes to one cart item; omitted fields stay." })
 export class UpdateCartItemInput {
-  @Field(() => Int, { description: "CartItem.id of an item in your cart (NOT_FOUND otherwise)." })
-  itemId!: number;
+  @Field(() => ID, {
+    description:
+      "CartItem.id of an item in your cart (NOT_FOUND otherwise); its plain databaseId is still accepted. Another type's id is BAD_USER_INPUT.",
+  })
+  itemId!: string;
 
   @Field(() => Int, { nullable: true, description: "New quantity, 1-99." })
   quantity?: number;
