@@ -93,26 +93,27 @@ describe("Redis Cluster", () => {
   });
 
   it("keeps per-user stamps coherent across replicas, with users spread over the primaries", async () => {
-    const tokens = await Promise.all(Array.from({ length: 6 }, () => userToken(a)));
-    const me = async (t: TestApp, token: string) =>
-      (
-        await rawGql<{ me: { id: number; nickName: string } }>(
-          t.app,
-          { query: "{ me { id nickName } }" },
-          token,
-        )
-      ).data!.me;
-    const ids: number[] = [];
-    for (const token of tokens) {
-      const user = await me(b, token); // cached on b
-      ids.push(user.id);
+    const sessions = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        a.app.services.accounts.register(
+          { username: `cluster_uv_${process.pid}_${i}`, password: "coffee123" },
+          "127.0.0.1",
+        ),
+      ),
+    );
+    const nickName = async (t: TestApp, token: string) =>
+      (await rawGql<{ me: { nickName: string } }>(t.app, { query: "{ me { nickName } }" }, token)).data!.me
+        .nickName;
+    const ids = sessions.map((s) => s.user.id);
+    for (const { token, user } of sessions) {
+      expect(await nickName(b, token)).toBe(""); // cached on b
       const changed = await rawGql(
         a.app,
         { query: `mutation { updateMe(input: { nickName: "n${user.id}" }) { nickName } }` },
         token,
       );
       expect(changed.errors).toBeUndefined();
-      expect((await me(b, token)).nickName).toBe(`n${user.id}`); // b sees a's write at once
+      expect(await nickName(b, token)).toBe(`n${user.id}`); // b sees a's write at once
     }
     const nodes = new Set(await Promise.all(ids.map((id) => nodeOf(`${prefix}uv:{${id}}`))));
     expect(nodes.size).toBeGreaterThan(1);
