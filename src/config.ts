@@ -16,13 +16,30 @@ export interface DatabaseConfig {
   connectionLimit: number;
 }
 
+export interface RedisNode {
+  host: string;
+  port: number;
+}
+
+/**
+ * How the app reaches Redis: one server (`REDIS_URL` / `REDIS_HOST`...), the primary that Sentinel names
+ * (`REDIS_SENTINELS`), or a Redis Cluster (`REDIS_CLUSTER_NODES`). See docs/scaling.md.
+ */
+export type RedisMode =
+  | { kind: "standalone" }
+  | { kind: "sentinel"; sentinels: RedisNode[]; name: string; sentinelPassword: string | undefined }
+  | { kind: "cluster"; nodes: RedisNode[] };
+
 export interface RedisConfig {
+  /** The single server (standalone mode; ignored otherwise). */
   host: string;
   port: number;
   db: number;
+  /** Of the Redis servers themselves, in every mode. */
   password: string | undefined;
   username: string | undefined;
   keyPrefix: string;
+  mode: RedisMode;
 }
 
 export interface Config {
@@ -310,6 +327,50 @@ function cdcSource(r: Reader, primary: DatabaseConfig): { source: DatabaseConfig
   return { source: sourceIsReplica ? source! : primary, sourceIsReplica };
 }
 
+/** A comma-separated list of host:port (an IPv6 host in brackets: [::1]:6379). */
+function redisNodes(r: Reader, name: string): RedisNode[] | undefined {
+  const value = r.raw(name);
+  if (value === undefined) return undefined;
+  const nodes: RedisNode[] = [];
+  for (const item of value
+    .split(",")
+    .map((v) => v.trim())
+    .filter(Boolean)) {
+    const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s[\]]+)):(\d{1,5})$/.exec(item);
+    const port = Number(match?.[3]);
+    if (!match || port < 1 || port > 65535) {
+      r.problems.push(`${name} entry ${JSON.stringify(item)} is not host:port`);
+      continue;
+    }
+    nodes.push({ host: match[1] ?? match[2], port });
+  }
+  if (nodes.length === 0 && r.problems.every((p) => !p.startsWith(name))) {
+    r.problems.push(`${name} lists no host:port`);
+  }
+  return nodes;
+}
+
+function redisMode(r: Reader, db: number): RedisMode {
+  const sentinels = redisNodes(r, "REDIS_SENTINELS");
+  const clusterNodes = redisNodes(r, "REDIS_CLUSTER_NODES");
+  if (sentinels && clusterNodes) {
+    r.problems.push("REDIS_SENTINELS and REDIS_CLUSTER_NODES are both set: choose one Redis mode");
+  }
+  if (clusterNodes) {
+    if (db !== 0) r.problems.push(`Redis Cluster has only database 0 (REDIS_DB or REDIS_URL asks for ${db})`);
+    return { kind: "cluster", nodes: clusterNodes };
+  }
+  if (sentinels) {
+    return {
+      kind: "sentinel",
+      sentinels,
+      name: r.string("REDIS_SENTINEL_NAME", "mymaster"),
+      sentinelPassword: r.raw("REDIS_SENTINEL_PASSWORD"),
+    };
+  }
+  return { kind: "standalone" };
+}
+
 function redisConfig(r: Reader): RedisConfig {
   const keyPrefix = r.string("REDIS_KEY_PREFIX", "coffee:");
   const url = r.url("REDIS_URL", ["redis:"]);
@@ -323,15 +384,18 @@ function redisConfig(r: Reader): RedisConfig {
       username: decodeURIComponent(url.username) || undefined,
       password: decodeURIComponent(url.password) || undefined,
       keyPrefix,
+      mode: redisMode(r, db ? Number(db) : 0),
     };
   }
+  const db = r.int("REDIS_DB", 0, 0, 15);
   return {
     host: r.string("REDIS_HOST", "127.0.0.1"),
     port: r.int("REDIS_PORT", 6379, 1, 65535),
-    db: r.int("REDIS_DB", 0, 0, 15),
+    db,
     username: undefined,
     password: r.raw("REDIS_PASSWORD"),
     keyPrefix,
+    mode: redisMode(r, db),
   };
 }
 

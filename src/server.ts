@@ -69,7 +69,7 @@ export async function startServer(config: Config, logger: FastifyBaseLogger): Pr
     const admin = await seedAdminFromConfig(db.prisma, config.admin, new PasswordHasher(config.argon2));
     if (admin) logger.info(admin);
   }
-  const redis = createRedis(config.redis, metrics.redisCommands);
+  const redis = createRedis(config.redis, "commands", metrics.redisCommands);
   const app = await buildApp({ config, db, redis, logger });
   await app.listen({ host: config.host, port: config.port });
   logger.info(whereToGo(config, app), "ready");

@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from "fastify";
 import fp from "fastify-plugin";
-import type { Redis } from "ioredis";
+import type { RedisClient } from "./cache/redis.js";
 import type { Config } from "./config.js";
 import type { Database } from "./db/database.js";
 import { createServices, type Services } from "./services.js";
@@ -8,7 +8,7 @@ import { createServices, type Services } from "./services.js";
 export interface AppDeps {
   config: Config;
   db: Database;
-  redis: Redis;
+  redis: RedisClient;
   /** The process logger; without it the app makes its own from config. */
   logger?: FastifyBaseLogger;
 }

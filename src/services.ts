@@ -4,11 +4,10 @@ import { TokenService } from "./auth/tokens.js";
 import { CatalogAdminService } from "./catalog/catalog-admin.service.js";
 import { CatalogService } from "./catalog/catalog.service.js";
 import type { FastifyBaseLogger } from "fastify";
-import { Redis } from "ioredis";
 import type { Registry } from "prom-client";
+import { createRedis, createTrackingConnection, type RedisClient } from "./cache/redis.js";
 import { RedisBreaker } from "./cache/breaker.js";
 import { SEQ_KEY, TaggedCache } from "./cache/cache.js";
-import { redisOptions } from "./cache/redis.js";
 import { TrackedKeys } from "./cache/tracked-keys.js";
 import type { Config } from "./config.js";
 import type { Database } from "./db/database.js";
@@ -49,7 +48,7 @@ export interface Services {
 export function createServices(
   config: Config,
   db: Database,
-  redis: Redis,
+  redis: RedisClient,
   logger: FastifyBaseLogger,
 ): Services {
   const passwords = new PasswordHasher(config.argon2);
@@ -76,10 +75,11 @@ export function createServices(
     replicas: db.replicas,
     logger,
   });
+  // Client-side tracking needs one connection to the server holding the tracked keys: none on a Redis Cluster.
   const tracked =
-    config.cache.enabled && config.cache.clientTracking
+    config.cache.enabled && config.cache.clientTracking && config.redis.mode.kind !== "cluster"
       ? new TrackedKeys({
-          connect: () => new Redis({ ...redisOptions(config.redis), keyPrefix: undefined }),
+          connect: () => createTrackingConnection(config.redis),
           keyPrefix: config.redis.keyPrefix,
           prefixes: [SEQ_KEY, USER_STAMPS_PREFIX],
           log: logger,
@@ -102,6 +102,7 @@ export function createServices(
   const revocations = new Revocations(db.prisma, logger);
   const orderEvents: OrderEvents = new OrderEvents({
     redis,
+    connectSubscriber: () => createRedis(config.redis, "subscriber"),
     channel: orderEventsChannel(config.redis.keyPrefix),
     load: (orderNo) => orders.find(orderNo, 0, true),
     logger,

@@ -1,15 +1,21 @@
 /**
  * One database and one Redis key prefix for this test run, migrated and seeded once, dropped at the end.
  * Test files reach them through `inject("dbName")` / `inject("redisPrefix")` (see tests/helpers/env.ts).
+ *
+ * With TEST_REDIS_MODE=cluster (the "redis-cluster" project of vitest.config.ts sets it, or the shell) the run
+ * also starts a private three-primary Redis Cluster, and every app and connection of the tests uses it instead
+ * of the shared Redis, except where a test points at a redis-server of its own.
  */
 import { randomBytes } from "node:crypto";
-import { Redis } from "ioredis";
 import * as mariadb from "mariadb";
 import type { TestProject } from "vitest/node";
 import { loadConfig } from "../src/config.js";
 import { connectionOptions, createDatabase } from "../src/db/database.js";
 import { migrate } from "../src/db/migrate.js";
 import { seed } from "../src/db/seed.js";
+import { createRedis, whenReady } from "../src/cache/redis.js";
+import { deleteMatching } from "./helpers/redis-keys.js";
+import { RedisClusterGroup } from "./helpers/redis-topology.js";
 // @ts-expect-error plain ESM helper without types
 import { ensureBuild } from "../scripts/ensure-build.mjs";
 
@@ -17,6 +23,8 @@ declare module "vitest" {
   export interface ProvidedContext {
     dbName: string;
     redisPrefix: string;
+    /** REDIS_CLUSTER_NODES of the run's private cluster, empty unless TEST_REDIS_MODE=cluster. */
+    redisClusterNodes: string;
   }
 }
 
@@ -33,8 +41,14 @@ export default async function setup(project: TestProject) {
   await seed(db);
   await db.close();
 
+  const mode = project.config.env?.TEST_REDIS_MODE ?? process.env.TEST_REDIS_MODE ?? "standalone";
+  if (mode !== "standalone" && mode !== "cluster")
+    throw new Error(`TEST_REDIS_MODE=${mode}: standalone or cluster`);
+  const cluster = mode === "cluster" ? await RedisClusterGroup.start() : undefined;
+
   project.provide("dbName", dbName);
   project.provide("redisPrefix", redisPrefix);
+  project.provide("redisClusterNodes", cluster?.nodeList ?? "");
 
   return async () => {
     const conn = await mariadb.createConnection(connectionOptions(config.db));
@@ -46,14 +60,13 @@ export default async function setup(project: TestProject) {
     for (const { name } of rows) await conn.query(`DROP DATABASE IF EXISTS \`${name}\``);
     await conn.end();
 
-    const redis = new Redis({ host: config.redis.host, port: config.redis.port, lazyConnect: true });
-    await redis.connect();
-    let cursor = "0";
-    do {
-      const [next, keys] = await redis.scan(cursor, "MATCH", `${redisPrefix}*`, "COUNT", 500);
-      if (keys.length > 0) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== "0");
+    if (cluster) {
+      await cluster.stop();
+      return;
+    }
+    const redis = createRedis({ ...config.redis, keyPrefix: "" });
+    await whenReady(redis, 5_000);
+    await deleteMatching(redis, "", `${redisPrefix}*`);
     await redis.quit();
   };
 }

@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../cache/redis.js";
 import type { RedisBreaker } from "../cache/breaker.js";
 
 const KEY = "active-users";
@@ -10,7 +10,7 @@ const WINDOW_MS = 5 * 60_000;
  */
 export class ActivityTracker {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly breaker: RedisBreaker,
   ) {}
 

@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { RedisClient } from "./redis.js";
 import { metrics } from "../observability/metrics.js";
 
 export interface BreakerLogger {
@@ -17,7 +17,7 @@ export class RedisBreaker {
   private down = false;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly log: BreakerLogger,
     private readonly minCooldownMs = 500,
     private readonly maxCooldownMs = 30_000,

@@ -21,35 +21,39 @@
  * - When Redis is unreachable (see RedisBreaker) reads go straight to MySQL and invalidations are skipped:
  *   slower, never failed.
  *
- * Keys: `<REDIS_KEY_PREFIX>cache:v2:<cache>:<key>` holding the value, `...cache:v2-stamps:<cache>:<key>` holding
- * `<counter> <tag> <stamp> ...` as they were when it was stored; tag stamps `...cache:v2:tagseq:<tag>` (one per
- * tag ever cached, refreshed while entries use it); the invalidation counter `...cache:v2:seq`. Bump the
- * version when the shape of cached values changes.
+ * Keys: `<REDIS_KEY_PREFIX>cache:v3:{catalog}:<cache>:<key>` holding the value,
+ * `...cache:v3-stamps:{catalog}:<cache>:<key>` holding `<counter> <tag> <stamp> ...` as they were when it was
+ * stored; tag stamps `...cache:v3:{catalog}:tagseq:<tag>` (one per tag ever cached, refreshed while entries
+ * use it); the invalidation counter `...cache:v3:{catalog}:seq`. Every key shares the hash tag `{catalog}`: a
+ * store checks and writes an entry, its stamps, the counter and its tags' stamps atomically, which Redis
+ * Cluster allows only within one slot (docs/scaling.md). Every read needs the counter anyway, so the catalogue
+ * lives on one primary whatever the layout. Bump the version when the shape of cached values changes.
  */
 import { randomUUID } from "node:crypto";
-import type { Redis } from "ioredis";
 import { metrics } from "../observability/metrics.js";
 import type { RedisBreaker } from "./breaker.js";
-import { defineScript } from "./redis.js";
+import { defineScript, type RedisClient, scanKeys } from "./redis.js";
 import { decode, encode } from "./codec.js";
 import { BoundedLru } from "./lru.js";
 import type { TrackedKeys } from "./tracked-keys.js";
 
-const NAMESPACE = "cache:v2:";
-/** Where an entry's stamps live: `cache:v2-stamps:<cache>:<key>` beside `cache:v2:<cache>:<key>`. */
-const STAMPS_NAMESPACE = "cache:v2-stamps:";
+const NAMESPACE = "cache:v3:{catalog}:";
+/** Where an entry's stamps live: `cache:v3-stamps:{catalog}:<cache>:<key>` beside the entry. */
+const STAMPS_NAMESPACE = "cache:v3-stamps:{catalog}:";
+const TAG_NAMESPACE = `${NAMESPACE}tagseq:`;
+const tagKey = (tag: string) => TAG_NAMESPACE + tag;
 /** The invalidation counter: it changes with every invalidation (the per-user cache reads it too). */
 export const SEQ_KEY = `${NAMESPACE}seq`;
 const NEGATIVE_TTL_SECONDS = 60;
 
-// KEYS[1] entry, KEYS[2] its stamps, KEYS[3] seq; ARGV: value, ttl, seq at load start, namespace with prefix,
-// tags... Refuses a value whose tags were invalidated since its load started; else stores it, and beside it the
-// invalidation counter now and its tags' stamps now.
+// KEYS[1] entry, KEYS[2] its stamps, KEYS[3] seq, KEYS[4...] its tags' stamps; ARGV: value, ttl, seq at load
+// start, then the tags (in the order of their keys). Refuses a value whose tags were invalidated since its load
+// started; else stores it, and beside it the invalidation counter now and its tags' stamps now.
 const STORE = `
 local ttl = tonumber(ARGV[2])
 local header = { redis.call('GET', KEYS[3]) or '0' }
-for i = 5, #ARGV do
-  local key = ARGV[4] .. 'tagseq:' .. ARGV[i]
+for i = 4, #KEYS do
+  local key = KEYS[i]
   local stamp = redis.call('GET', key)
   if stamp and tonumber(stamp) > tonumber(ARGV[3]) then return 0 end
   if not stamp then
@@ -64,22 +68,22 @@ redis.call('SET', KEYS[1], ARGV[1], 'EX', ttl)
 redis.call('SET', KEYS[2], table.concat(header, ' '), 'EX', ttl)
 return 1`;
 
-// KEYS[1] seq; ARGV: namespace with prefix, stamp ttl, a random start for a missing counter, tags...
+// KEYS[1] seq, KEYS[2...] the tags' stamps; ARGV: stamp ttl, a random start for a missing counter.
 const INVALIDATE = `
-redis.call('SET', KEYS[1], ARGV[3], 'NX')
+redis.call('SET', KEYS[1], ARGV[2], 'NX')
 local seq = redis.call('INCR', KEYS[1])
-for i = 4, #ARGV do
-  redis.call('SET', ARGV[1] .. 'tagseq:' .. ARGV[i], seq, 'EX', ARGV[2])
+for i = 2, #KEYS do
+  redis.call('SET', KEYS[i], seq, 'EX', ARGV[1])
 end
-return #ARGV - 3`;
+return #KEYS - 1`;
 
 // KEYS[1] lock; ARGV[1] token
 const UNLOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 
 export interface TaggedCacheOptions {
-  redis: Redis;
+  redis: RedisClient;
   breaker: RedisBreaker;
-  /** The Redis client's key prefix (Lua scripts build key names themselves). */
+  /** The Redis client's key prefix (SCAN matches full key names). */
   keyPrefix: string;
   ttlSeconds: number;
   /**
@@ -105,7 +109,6 @@ export type TagsOf<T> = (value: T) => string[];
 export class TaggedCache {
   private readonly inflight = new Map<string, Promise<unknown>>();
   private readonly local: BoundedLru<{ seq: number; value: unknown; size: number }>;
-  private readonly namespace: string;
   private readonly lockMs: number;
   private readonly pollMs: number;
 
@@ -120,14 +123,13 @@ export class TaggedCache {
 
   constructor(private readonly options: TaggedCacheOptions) {
     this.scripts = {
-      store: defineScript(options.redis, 3, STORE),
-      invalidate: defineScript(options.redis, 1, INVALIDATE),
+      store: defineScript(options.redis, undefined, STORE),
+      invalidate: defineScript(options.redis, undefined, INVALIDATE),
       unlock: defineScript(options.redis, 1, UNLOCK),
     };
     options.redis.on("ready", () => {
       if (this.pending.size > 0) void this.invalidate([], "retry");
     });
-    this.namespace = `${options.keyPrefix}${NAMESPACE}`;
     this.lockMs = options.lockMs ?? 3_000;
     this.pollMs = options.pollMs ?? 15;
     this.local = new BoundedLru(
@@ -313,11 +315,11 @@ export class TaggedCache {
     try {
       const stamped = Number(
         await this.scripts.invalidate(
+          1 + unique.length,
           SEQ_KEY,
-          this.namespace,
+          ...unique.map(tagKey),
           this.options.ttlSeconds,
           randomSeqBase(),
-          ...unique,
         ),
       );
       // Now, not when Redis's invalidation message arrives: this replica's next request must see the change.
@@ -357,7 +359,7 @@ export class TaggedCache {
     });
     if (toCheck.length === 0) return { seq, values };
     const tags = [...new Set(toCheck.flatMap(({ pairs }) => pairs.filter((_, j) => j % 2 === 0)))];
-    const stamps = tags.length > 0 ? await redis.mget(...tags.map((tag) => `${NAMESPACE}tagseq:${tag}`)) : [];
+    const stamps = tags.length > 0 ? await redis.mget(...tags.map(tagKey)) : [];
     const current = new Map(tags.map((tag, i) => [tag, stamps[i] ?? "0"]));
     for (const { index, pairs } of toCheck) {
       let fresh = true;
@@ -384,18 +386,13 @@ export class TaggedCache {
    * list the ids whose entries may be stale.
    */
   async cachedTags(prefixes: string[]): Promise<string[]> {
-    const namespace = `${this.namespace}tagseq:`;
+    const namespace = this.options.keyPrefix + TAG_NAMESPACE;
     const escapeGlob = (text: string) => text.replace(/[*?[\]\\]/g, "\\$&");
     const tags: string[] = [];
     for (const prefix of prefixes) {
-      // The client's keyPrefix is neither applied to SCAN's pattern nor stripped from the keys it returns.
-      const pattern = `${escapeGlob(namespace + prefix)}*`;
-      let cursor = "0";
-      do {
-        const [next, keys] = await this.options.redis.scan(cursor, "MATCH", pattern, "COUNT", 1_000);
+      for await (const keys of scanKeys(this.options.redis, `${escapeGlob(namespace + prefix)}*`)) {
         tags.push(...keys.map((key) => key.slice(namespace.length)));
-        cursor = next;
-      } while (cursor !== "0");
+      }
     }
     return tags;
   }
@@ -493,16 +490,18 @@ export class TaggedCache {
     const ttl =
       ttlSeconds ??
       (text === "null" ? Math.min(NEGATIVE_TTL_SECONDS, this.options.ttlSeconds) : this.options.ttlSeconds);
+    const unique = [...new Set(tags)];
     try {
       await this.scripts.store(
+        3 + unique.length,
         entry,
         stampsKey(entry),
         SEQ_KEY,
+        ...unique.map(tagKey),
         text,
         ttl,
         seq,
-        this.namespace,
-        ...new Set(tags),
+        ...unique,
       );
     } catch (err) {
       this.options.breaker.failure(err);

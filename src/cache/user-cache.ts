@@ -15,7 +15,7 @@
  * Values are never shared between users: every key starts with the user id.
  */
 import { randomBytes } from "node:crypto";
-import type { Redis } from "ioredis";
+import type { RedisClient } from "./redis.js";
 import { metrics } from "../observability/metrics.js";
 import type { RedisBreaker } from "./breaker.js";
 import { SEQ_KEY } from "./cache.js";
@@ -91,7 +91,7 @@ export class UserCache {
   private evictions = 0;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly breaker: RedisBreaker,
     maxBytes: number,
     /** Keeps stamps in memory while Redis tracks them for this process: a warm request then sends nothing. */

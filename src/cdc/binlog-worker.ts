@@ -29,7 +29,7 @@ import ZongJi, {
   type BinlogEventName,
   type RowsEvent,
 } from "@vlasky/zongji";
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../cache/redis.js";
 import type { Logger } from "pino";
 import type { TaggedCache } from "../cache/cache.js";
 import type { UserCache, UserPart } from "../cache/user-cache.js";
@@ -58,7 +58,7 @@ export interface BinlogWorkerOptions {
   db: DatabaseConfig;
   /** Replication server id of this listener: unique among the server's replicas, never the server's own. */
   serverId: number;
-  redis: Redis;
+  redis: RedisClient;
   cache: TaggedCache;
   /** Stamps per-user data anew; only `touch` is used. */
   users: UserCache;

@@ -23,7 +23,7 @@ import { orderEventsChannel, publishOrderHints } from "../subscriptions/order-ev
 
 const config = loadConfigOrExit();
 const logger = pino({ ...loggerOptions(config), base: { service: "coffee-shop-cdc", pid: process.pid } });
-const redis = createRedis(config.redis, metrics.redisCommands);
+const redis = createRedis(config.redis, "commands", metrics.redisCommands);
 const breaker = new RedisBreaker(redis, logger);
 const source = config.cdc.source;
 // Binlog positions are the followed server's own: a replica's are kept apart from the primary's.

@@ -1,6 +1,6 @@
 import { once } from "node:events";
 import { createServer, type Server, type ServerResponse } from "node:http";
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../cache/redis.js";
 import type { Logger } from "pino";
 import { whenReady } from "../cache/redis.js";
 import { registry } from "../observability/metrics.js";
@@ -17,7 +17,7 @@ export interface MetricsServerOptions {
   host: string;
   port: number;
   worker: { status(): CdcStatus };
-  redis: Redis;
+  redis: RedisClient;
   logger: Logger;
 }
 

@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../cache/redis.js";
 
 /** A point in the server's binlog: a file and a byte offset in it (always a transaction boundary). */
 export interface BinlogPosition {
@@ -14,7 +14,7 @@ export class PositionStore {
   readonly key: string;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     database: string,
   ) {
     this.key = `cdc:position:${database}`;

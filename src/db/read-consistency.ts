@@ -13,7 +13,7 @@
  * rotation), so once it expires every replica in rotation has the write. When Redis cannot be read, the read
  * goes to the primary. With no replica configured nothing is recorded or read.
  */
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../cache/redis.js";
 import type * as mariadb from "mariadb";
 import { defineScript } from "../cache/redis.js";
 import type { PrismaClient } from "../generated/prisma/client.js";
@@ -36,7 +36,7 @@ export type ConsistencyScope = { user: number } | "catalog";
 const keyOf = (scope: ConsistencyScope) => (scope === "catalog" ? "rw:{catalog}" : `rw:{u:${scope.user}}`);
 
 export interface ReadConsistencyOptions {
-  redis: Redis;
+  redis: RedisClient;
   /** False with no replica configured: nothing is recorded, every read needs nothing. */
   enabled: boolean;
   /** How long a write's position is kept: well beyond the largest lag a replica in rotation may have. */
@@ -55,7 +55,7 @@ export function positionTtlMs(maxLagMs: number, pollMs: number): number {
 
 export class ReadConsistency {
   private readonly merge: ((...args: (string | number)[]) => Promise<unknown>) | undefined;
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   readonly enabled: boolean;
 
   constructor(private readonly options: ReadConsistencyOptions) {

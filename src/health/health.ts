@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../cache/redis.js";
 import { whenReady } from "../cache/redis.js";
 import type { Database } from "../db/database.js";
 import { appliedMigrationNames, readMigrations } from "../db/migrate.js";
@@ -17,7 +17,11 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-export async function checkHealth(db: Database, redis: Redis, timeoutMs = 2_000): Promise<HealthReport> {
+export async function checkHealth(
+  db: Database,
+  redis: RedisClient,
+  timeoutMs = 2_000,
+): Promise<HealthReport> {
   const [database, cache] = await Promise.allSettled([
     withTimeout(db.pool.query("SELECT 1"), timeoutMs),
     withTimeout(
@@ -51,7 +55,7 @@ export interface ReadinessReport extends HealthReport {
  */
 export function readinessCheck(
   db: Database,
-  redis: Redis,
+  redis: RedisClient,
   timeoutMs = 2_000,
 ): () => Promise<ReadinessReport> {
   let migrationNames: Promise<string[]> | undefined;
@@ -63,7 +67,7 @@ export function readinessCheck(
 
 async function checkReadiness(
   db: Database,
-  redis: Redis,
+  redis: RedisClient,
   timeoutMs: number,
   migrationNames: string[],
 ): Promise<ReadinessReport> {

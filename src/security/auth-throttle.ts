@@ -31,12 +31,12 @@ export class AuthThrottle {
     const { windowSeconds, loginPerIp, loginPerUsername } = this.limits;
     await this.limiter.hit(`login-ip:${ip}`, loginPerIp, windowSeconds, TOO_MANY);
     const user = userKey(username);
-    const counts = await this.limiter.counts([`login-fail:${user}:${ip}`, `login-fail:${user}`]);
+    const counts = await this.limiter.counts([`login-fail:{${user}}:${ip}`, `login-fail:{${user}}`]);
     if (!counts) return;
     const [fromHere, fromAnywhere] = counts;
     if (fromHere >= loginPerUsername) throw new RateLimitedError(TOO_MANY, windowSeconds);
     if (fromAnywhere >= loginPerUsername) {
-      if (!(await this.limiter.takeTurn(`login-turn:${user}`, TURN_MS, MAX_WAIT_MS))) {
+      if (!(await this.limiter.takeTurn(`login-turn:{${user}}`, TURN_MS, MAX_WAIT_MS))) {
         throw new RateLimitedError(TOO_MANY, Math.ceil(MAX_WAIT_MS / 1000));
       }
     }
@@ -47,8 +47,8 @@ export class AuthThrottle {
     const { windowSeconds } = this.limits;
     const user = userKey(username);
     await Promise.all([
-      this.limiter.increment(`login-fail:${user}:${ip}`, windowSeconds),
-      this.limiter.increment(`login-fail:${user}`, windowSeconds),
+      this.limiter.increment(`login-fail:{${user}}:${ip}`, windowSeconds),
+      this.limiter.increment(`login-fail:{${user}}`, windowSeconds),
     ]);
   }
 
@@ -59,7 +59,8 @@ export class AuthThrottle {
 }
 
 /**
- * The username as it appears in a Redis key: hashed, so that a client's text (up to the whole body limit) never
+ * The username as it appears in a Redis key, between braces in the bucket names: the counters of one username
+ * share a hash slot (read together with one MGET, also on a Redis Cluster), different usernames spread. Hashed, so that a client's text (up to the whole body limit) never
  * becomes a key, and the same for every letter case.
  */
 function userKey(username: string): string {

@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../cache/redis.js";
 import type { RedisBreaker } from "../cache/breaker.js";
 import { defineScript } from "../cache/redis.js";
 import { RateLimitedError } from "../errors.js";
@@ -39,7 +39,7 @@ export class RateLimiter {
   private readonly timer: NodeJS.Timeout;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly breaker: RedisBreaker,
     private readonly log: RateLimitLogger,
   ) {
@@ -65,7 +65,10 @@ export class RateLimiter {
     if (count > limit) throw new RateLimitedError(message, Math.max(1, Math.ceil(ttlMs / 1000)));
   }
 
-  /** The current counts of `buckets` (0 for none), or null when Redis is unusable. */
+  /**
+   * The current counts of `buckets` (0 for none), or null when Redis is unusable. One MGET: on a Redis Cluster
+   * the buckets must share a hash tag (`name:{tag}...`).
+   */
   async counts(buckets: string[]): Promise<number[] | null> {
     if (!this.breaker.available()) return null;
     try {

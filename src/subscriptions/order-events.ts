@@ -15,7 +15,7 @@
  *   degraded until publishing and subscribing work again.
  */
 import { randomUUID } from "node:crypto";
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../cache/redis.js";
 import { Prisma } from "../generated/prisma/client.js";
 import { OrderStatus } from "../generated/prisma/enums.js";
 import type { OrderView } from "../orders/orders.service.js";
@@ -43,7 +43,11 @@ export interface OrderHint {
 }
 
 /** Publishes a hint for orders changed in MySQL (the CDC worker); never throws. */
-export async function publishOrderHints(redis: Redis, channel: string, hints: OrderHint[]): Promise<boolean> {
+export async function publishOrderHints(
+  redis: RedisClient,
+  channel: string,
+  hints: OrderHint[],
+): Promise<boolean> {
   try {
     for (const hint of hints) await redis.publish(channel, `hint\tcdc\t${JSON.stringify(hint)}`);
     return true;
@@ -67,7 +71,9 @@ export interface StreamOptions {
 }
 
 export interface OrderEventsOptions {
-  redis: Redis;
+  redis: RedisClient;
+  /** Opens the subscriber connection (createRedis(config, "subscriber"): the same mode as `redis`). */
+  connectSubscriber: () => RedisClient;
   channel: string;
   /** Loads an order by number for a CDC hint (any user's). */
   load: (orderNo: string) => Promise<OrderView | null>;
@@ -171,7 +177,7 @@ export class OrderStream implements AsyncIterableIterator<OrderView> {
 export class OrderEvents {
   private readonly origin = randomUUID();
   private readonly streams = new Set<OrderStream>();
-  private subscriber: Redis | undefined;
+  private subscriber: RedisClient | undefined;
   private subscribed = false;
   private interrupted = false;
   private lastPublishFailure = 0;
@@ -183,11 +189,7 @@ export class OrderEvents {
   /** Subscribes to the channel (a second connection, which reconnects and resubscribes on its own). */
   start(): void {
     if (this.subscriber) return;
-    const subscriber = this.options.redis.duplicate({
-      enableOfflineQueue: true,
-      commandTimeout: undefined,
-      autoResubscribe: true,
-    });
+    const subscriber = this.options.connectSubscriber();
     this.subscriber = subscriber;
     subscriber.on("error", () => {});
     subscriber.on("message", (_channel: string, message: string) => this.onMessage(message));

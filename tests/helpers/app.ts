@@ -1,5 +1,5 @@
 import type { FastifyInstance } from "fastify";
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../../src/cache/redis.js";
 import { buildApp } from "../../src/app.js";
 import { createRedis } from "../../src/cache/redis.js";
 import { metrics } from "../../src/observability/metrics.js";
@@ -12,7 +12,7 @@ import { scratchDatabaseName, testConfig } from "./env.js";
 export interface TestApp {
   app: FastifyInstance;
   db: Database;
-  redis: Redis;
+  redis: RedisClient;
   config: Config;
   close(): Promise<void>;
 }
@@ -36,7 +36,7 @@ export async function createTestApp(
       ? { onQuery: (sql: string, ms: number) => REVOCATION_POLL.test(sql) || onQuery(sql, ms) }
       : {}),
   });
-  const redis = createRedis(config.redis, metrics.redisCommands);
+  const redis = createRedis(config.redis, "commands", metrics.redisCommands);
   const app = await buildApp({ config, db, redis });
   return {
     app,

@@ -12,6 +12,14 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
   const dbName = overrides.DB_NAME ?? inject("dbName");
   const redisPrefix =
     dbName === inject("dbName") ? inject("redisPrefix") : `${inject("redisPrefix")}${dbName}:`;
+  // The run's Redis Cluster (TEST_REDIS_MODE=cluster), unless the test points at a Redis of its own.
+  const ownRedis = ["REDIS_URL", "REDIS_HOST", "REDIS_PORT", "REDIS_SENTINELS", "REDIS_CLUSTER_NODES"].some(
+    (name) => overrides[name] !== undefined,
+  );
+  const clusterNodes = ownRedis ? "" : inject("redisClusterNodes");
+  if (process.env.TEST_REDIS_MODE === "cluster" && !inject("redisClusterNodes")) {
+    throw new Error("TEST_REDIS_MODE=cluster but the global setup started no Redis Cluster");
+  }
   return loadConfig({
     ...process.env,
     DATABASE_URL: "",
@@ -25,6 +33,7 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     RATE_LIMIT_REGISTER_PER_IP: "1000000",
     DB_NAME: dbName,
     REDIS_KEY_PREFIX: redisPrefix,
+    ...(clusterNodes ? { REDIS_CLUSTER_NODES: clusterNodes } : {}),
     ...overrides,
   });
 }

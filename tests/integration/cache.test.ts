@@ -1,17 +1,17 @@
-import type { Redis } from "ioredis";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RedisBreaker } from "../../src/cache/breaker.js";
 import { TaggedCache } from "../../src/cache/cache.js";
 import { decode, encode } from "../../src/cache/codec.js";
-import { createRedis, whenReady } from "../../src/cache/redis.js";
+import { createRedis, type RedisClient, whenReady } from "../../src/cache/redis.js";
 import { Prisma } from "../../src/generated/prisma/client.js";
 import { testConfig } from "../helpers/env.js";
+import { deleteMatching } from "../helpers/redis-keys.js";
 
 const silent = pino({ level: "silent" });
 const config = testConfig();
 const keyPrefix = `${config.redis.keyPrefix}cache-test:`;
-const clients: Redis[] = [];
+const clients: RedisClient[] = [];
 
 /** A cache as one replica has it: its own connection, breaker and in-process single-flight map. */
 async function replica(lockMs?: number): Promise<TaggedCache> {
@@ -119,7 +119,7 @@ describe("TaggedCache", () => {
     const b = await replica(200);
     const key = freshKey();
     // A replica took the load lock and died before writing the value.
-    await clients.at(-1)!.set(`cache:v2:t:${key}:lock`, "dead-replica", "PX", 200);
+    await clients.at(-1)!.set(`cache:v3:{catalog}:t:${key}:lock`, "dead-replica", "PX", 200);
     const loader = countingLoader("recovered");
     expect(await b.getOrLoad("t", key, loader.load, () => [])).toBe("recovered");
     expect(loader.calls).toBe(1);
@@ -214,14 +214,8 @@ describe("TaggedCache batch reads", () => {
 });
 
 /** Empties this file's keys, as a Redis restarted empty would be (the server is shared: no FLUSHALL). */
-async function flushPrefix(redis: Redis): Promise<void> {
-  let cursor = "0";
-  do {
-    const [next, keys] = await redis.scan(cursor, "MATCH", `${keyPrefix}*`, "COUNT", 1_000);
-    // SCAN returns full names; the client would prefix them again.
-    if (keys.length > 0) await redis.del(...keys.map((k) => k.slice(keyPrefix.length)));
-    cursor = next;
-  } while (cursor !== "0");
+function flushPrefix(redis: RedisClient): Promise<void> {
+  return deleteMatching(redis, keyPrefix, `${keyPrefix}*`);
 }
 
 describe("decoded values kept in process memory", () => {

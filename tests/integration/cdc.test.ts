@@ -8,7 +8,7 @@ import { once } from "node:events";
 import { randomInt } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { print } from "graphql";
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../../src/cache/redis.js";
 import type * as mariadb from "mariadb";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -112,7 +112,7 @@ async function until<T>(probe: () => T | undefined | Promise<T | undefined>): Pr
 
 let t: TestApp;
 let config: Config;
-let redis: Redis;
+let redis: RedisClient;
 let cache: TaggedCache;
 let sql: mariadb.Connection;
 let worker: WorkerProcess;

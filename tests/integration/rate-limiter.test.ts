@@ -1,8 +1,7 @@
-import type { Redis } from "ioredis";
 import { pino } from "pino";
 import { afterAll, describe, expect, it } from "vitest";
 import { RedisBreaker } from "../../src/cache/breaker.js";
-import { createRedis, whenReady } from "../../src/cache/redis.js";
+import { createRedis, type RedisClient, whenReady } from "../../src/cache/redis.js";
 import { RateLimitedError } from "../../src/errors.js";
 import { RateLimiter } from "../../src/security/rate-limiter.js";
 import { testConfig } from "../helpers/env.js";
@@ -10,7 +9,7 @@ import { testConfig } from "../helpers/env.js";
 const silent = pino({ level: "silent" });
 const config = testConfig();
 const keyPrefix = `${config.redis.keyPrefix}rl-test:`;
-const opened: { redis: Redis; limiter: RateLimiter }[] = [];
+const opened: { redis: RedisClient; limiter: RateLimiter }[] = [];
 afterAll(async () => {
   for (const { redis, limiter } of opened) {
     limiter.close();

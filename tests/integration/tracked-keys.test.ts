@@ -5,7 +5,7 @@
  */
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { redisOptions } from "../../src/cache/redis.js";
+import { createTrackingConnection } from "../../src/cache/redis.js";
 import { TrackedKeys } from "../../src/cache/tracked-keys.js";
 import { loadConfig } from "../../src/config.js";
 import { createTestApp, userToken } from "../helpers/app.js";
@@ -16,9 +16,9 @@ const PREFIX = `tracked-${process.pid}:`;
 const HEARTBEAT_MS = 50;
 
 function trackedKeys(port: number): TrackedKeys {
-  const options = redisOptions({ ...loadConfig().redis, port, keyPrefix: "" });
+  const config = { ...loadConfig().redis, port, keyPrefix: "" };
   return new TrackedKeys({
-    connect: () => new Redis(options),
+    connect: () => createTrackingConnection(config),
     keyPrefix: PREFIX,
     prefixes: ["seq", "uv:"],
     heartbeatMs: HEARTBEAT_MS,

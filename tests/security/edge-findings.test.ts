@@ -307,7 +307,7 @@ describe("8: no cache key grows with the number of distinct requests", () => {
       const types = await Promise.all(unprefixed.map((k) => fresh.redis.type(k)));
       expect(types.filter((type) => type !== "string")).toEqual([]);
       // One stamp per tag: "products" and nothing per request.
-      expect(unprefixed.filter((k) => k.includes("tagseq:"))).toEqual(["cache:v2:tagseq:products"]);
+      expect(unprefixed.filter((k) => k.includes("tagseq:"))).toEqual(["cache:v3:{catalog}:tagseq:products"]);
       expect(await fresh.app.services.cache.invalidate(["products"])).toBe(1);
       // The misses are gone with the tag: the next read is a miss again.
       const again = await fresh.app.inject({

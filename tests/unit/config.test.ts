@@ -127,3 +127,56 @@ describe("loadConfig", () => {
     ]);
   });
 });
+
+describe("Redis modes", () => {
+  it("is one server unless sentinels or cluster nodes are listed", () => {
+    expect(loadConfig({}).redis.mode).toEqual({ kind: "standalone" });
+  });
+
+  it("reads the sentinels, the primary's name and the sentinels' password", () => {
+    const { redis } = loadConfig({
+      REDIS_SENTINELS: "s1:26379, 10.0.0.2:26380,[::1]:26381",
+      REDIS_SENTINEL_NAME: "coffee",
+      REDIS_SENTINEL_PASSWORD: "sp",
+      REDIS_PASSWORD: "rp",
+    });
+    expect(redis.mode).toEqual({
+      kind: "sentinel",
+      name: "coffee",
+      sentinelPassword: "sp",
+      sentinels: [
+        { host: "s1", port: 26379 },
+        { host: "10.0.0.2", port: 26380 },
+        { host: "::1", port: 26381 },
+      ],
+    });
+    expect(redis.password).toBe("rp");
+    expect(loadConfig({ REDIS_SENTINELS: "s1:26379" }).redis.mode).toMatchObject({ name: "mymaster" });
+  });
+
+  it("reads the cluster nodes, on database 0 only", () => {
+    expect(loadConfig({ REDIS_CLUSTER_NODES: "a:7000,b:7001" }).redis.mode).toEqual({
+      kind: "cluster",
+      nodes: [
+        { host: "a", port: 7000 },
+        { host: "b", port: 7001 },
+      ],
+    });
+    expect(problemsOf({ REDIS_CLUSTER_NODES: "a:7000", REDIS_DB: "2" })).toEqual([
+      "Redis Cluster has only database 0 (REDIS_DB or REDIS_URL asks for 2)",
+    ]);
+  });
+
+  it("names a bad entry, an empty list, and both modes at once", () => {
+    expect(problemsOf({ REDIS_CLUSTER_NODES: "a:7000,b" })).toEqual([
+      'REDIS_CLUSTER_NODES entry "b" is not host:port',
+    ]);
+    expect(problemsOf({ REDIS_SENTINELS: "s1:99999" })).toEqual([
+      'REDIS_SENTINELS entry "s1:99999" is not host:port',
+    ]);
+    expect(problemsOf({ REDIS_SENTINELS: " , " })).toEqual(["REDIS_SENTINELS lists no host:port"]);
+    expect(problemsOf({ REDIS_SENTINELS: "s:1", REDIS_CLUSTER_NODES: "c:2" })).toEqual([
+      "REDIS_SENTINELS and REDIS_CLUSTER_NODES are both set: choose one Redis mode",
+    ]);
+  });
+});
