@@ -99,7 +99,11 @@ export class TrackedKeys {
 
   /** Whether remembered values may be used now. */
   live(): boolean {
-    return this.tracking && Date.now() - this.confirmedAt < 3 * this.heartbeatMs;
+    if (!this.tracking) return false;
+    if (Date.now() - this.confirmedAt < 3 * this.heartbeatMs) return true;
+    // Silent for too long: whatever is remembered is dropped, not kept for when Redis answers again.
+    if (this.values.sizeInBytes > 0) this.dropAll();
+    return false;
   }
 
   /** The remembered value of `key`, undefined when there is none or it cannot be trusted now. */
@@ -200,7 +204,7 @@ export class TrackedKeys {
 
   private heartbeat(): void {
     if (!this.tracking) return this.track();
-    if (!this.live()) this.dropAll();
+    this.live(); // drops what is remembered once Redis has been silent too long
     if (this.pingInFlight) return;
     const sentAt = Date.now();
     this.pingInFlight = true;

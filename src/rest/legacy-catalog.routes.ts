@@ -74,9 +74,13 @@ export const legacyCatalogRoutes: FastifyPluginAsync = async (app) => {
     "/products/productDetail/:pid",
     { schema: productDetailSchema },
     async (req, reply) => {
-      const product = tooLong(req.params.pid) ? null : await catalog.viewProduct(req.params.pid);
-      if (!product) throw new LegacyHttpError(404, "商品不存在");
-      return sendCachedLegacy(app, reply, `product-detail:${product.id}`, async () => {
+      const viewed = tooLong(req.params.pid) ? null : await catalog.viewProduct(req.params.pid);
+      if (!viewed) throw new LegacyHttpError(404, "商品不存在");
+      return sendCachedLegacy(app, reply, `product-detail:${viewed.id}`, async () => {
+        // Read again after the response cache's lookup: a body built from what was read before it could be
+        // stored as current after an invalidation that came in between.
+        const product = await catalog.productByPid(req.params.pid);
+        if (!product) throw new LegacyHttpError(404, "商品不存在");
         const [[category], [options]] = await Promise.all([
           catalog.categoriesByIds([product.categoryId]),
           catalog.optionsByProductIds([product.id]),
