@@ -47,3 +47,21 @@ export function scratchDatabaseName(label: string): string {
 export function sqlConnection(database?: string): Promise<mariadb.Connection> {
   return mariadb.createConnection({ ...connectionOptions(testConfig().db), database });
 }
+
+export const BINLOG_OFF = "MariaDB's binlog is off (@@log_bin = 0): run scripts/enable-binlog.sh (CI runs it)";
+
+/**
+ * Whether MariaDB's row binlog is on, for the files that need it (CDC, replicas). .ci/run turns it on
+ * (scripts/enable-binlog.sh): under CI a binlog that is off is a failure (throw BINLOG_OFF), on a developer
+ * machine that has not run the script those files are skipped.
+ */
+export async function binlogRequirement(): Promise<{ on: boolean; skip: boolean }> {
+  const probe = await sqlConnection();
+  try {
+    const [{ logBin }] = (await probe.query("SELECT @@log_bin AS logBin")) as { logBin: number }[];
+    const on = Number(logBin) === 1;
+    return { on, skip: !on && process.env.CI !== "true" };
+  } finally {
+    await probe.end();
+  }
+}

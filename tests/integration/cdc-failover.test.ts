@@ -14,7 +14,7 @@ import { whenReady } from "../../src/cache/redis.js";
 import { Tags } from "../../src/cache/tags.js";
 import { createScratchApp, type TestApp } from "../helpers/app.js";
 import { cdcEnv, CdcWorkerProcess, until } from "../helpers/cdc-worker.js";
-import { sqlConnection, testConfig } from "../helpers/env.js";
+import { sqlConnection, testConfig, BINLOG_OFF, binlogRequirement } from "../helpers/env.js";
 
 const CACHE = "cdc-failover";
 const CHANGES = 120;
@@ -25,20 +25,11 @@ let sql: mariadb.Connection;
 const workers: CdcWorkerProcess[] = [];
 const serverIds = [1_000_000 + randomInt(1_000_000), 3_000_000 + randomInt(1_000_000)];
 
-const binlogOn = await (async () => {
-  const probe = await sqlConnection();
-  try {
-    const [{ logBin }] = (await probe.query("SELECT @@log_bin AS logBin")) as { logBin: number }[];
-    return Number(logBin) === 1;
-  } finally {
-    await probe.end();
-  }
-})();
-const skipWithoutBinlog = !binlogOn && process.env.CI !== "true";
+const { on: binlogOn, skip: skipWithoutBinlog } = await binlogRequirement();
 
 beforeAll(async () => {
   if (skipWithoutBinlog) return;
-  if (!binlogOn) throw new Error("MariaDB's binlog is off: run scripts/enable-binlog.sh (CI runs it)");
+  if (!binlogOn) throw new Error(BINLOG_OFF);
   t = await createScratchApp("cdcha", { REDIS_KEY_PREFIX: `${testConfig().redis.keyPrefix}cdcha:` });
   await whenReady(t.redis, 5_000);
   cache = new TaggedCache({

@@ -3,10 +3,7 @@
  * over a plain SQL connection remove the cached entries carrying their tags. The worker follows a scratch
  * database of its own, so these writes never reach the other test files.
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { once } from "node:events";
 import { randomInt } from "node:crypto";
-import { fileURLToPath } from "node:url";
 import { print } from "graphql";
 import type { RedisClient } from "../../src/cache/redis.js";
 import type * as mariadb from "mariadb";
@@ -19,12 +16,12 @@ import { Tags } from "../../src/cache/tags.js";
 import type { Config } from "../../src/config.js";
 import { MenuDocument, ProductDocument } from "../generated/graphql.js";
 import { createScratchApp, type TestApp, userToken } from "../helpers/app.js";
-import { sqlConnection, testConfig } from "../helpers/env.js";
+import { CdcWorkerProcess, cdcEnv } from "../helpers/cdc-worker.js";
+import { BINLOG_OFF, binlogRequirement, sqlConnection, testConfig } from "../helpers/env.js";
 import { gql, rawGql } from "../helpers/graphql.js";
 import { get } from "../helpers/legacy.js";
 import { record, wsClient } from "../helpers/subscriptions.js";
 
-const root = fileURLToPath(new URL("../..", import.meta.url));
 /** The worker's contract: a committed change leaves the cache within this long. */
 const INVALIDATION_MS = 2_000;
 /** Bound on the worker starting, stopping or reconnecting (generous: the machine is shared by test files). */
@@ -32,72 +29,6 @@ const PROCESS_MS = 15_000;
 const CACHE = "cdc-test";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-interface Health {
-  healthy: boolean;
-  binlog: string;
-  threadId: number | null;
-  position: { file: string; position: number } | null;
-}
-
-/** One run of `node dist/cdc/main.js`, its JSON log lines collected. */
-class WorkerProcess {
-  readonly child: ChildProcess;
-  readonly logs: Record<string, unknown>[] = [];
-  private readonly exited: Promise<unknown[]>;
-  private port: number | undefined;
-
-  constructor(env: Record<string, string>) {
-    this.child = spawn(process.execPath, ["dist/cdc/main.js"], {
-      cwd: root,
-      env: { ...process.env, ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    this.exited = once(this.child, "exit");
-    let pending = "";
-    this.child.stdout!.on("data", (chunk: Buffer) => {
-      const lines = (pending + chunk.toString()).split("\n");
-      pending = lines.pop()!;
-      for (const line of lines) this.logs.push(line.startsWith("{") ? JSON.parse(line) : { stdout: line });
-    });
-    this.child.stderr!.on("data", (chunk: Buffer) => this.logs.push({ stderr: chunk.toString() }));
-  }
-
-  /** Resolves once the worker serves /health with 200, i.e. it follows the binlog. */
-  async ready(): Promise<void> {
-    try {
-      await until(() => this.logs.find((l) => l.msg === "cdc worker: /metrics and /health listening"));
-      this.port = this.logs.find((l) => typeof l.port === "number")!.port as number;
-      await this.healthWhere((h) => h.healthy);
-    } catch (err) {
-      throw new Error(
-        `worker not ready (${String(err)}); its last logs: ${JSON.stringify(this.logs.slice(-5))}`,
-      );
-    }
-  }
-
-  get(path: string): Promise<Response> {
-    return fetch(`http://127.0.0.1:${this.port}${path}`);
-  }
-
-  async healthWhere(accept: (h: Health) => boolean): Promise<Health> {
-    return until(async () => {
-      const health = (await (await this.get("/health")).json()) as Health;
-      return accept(health) ? health : undefined;
-    });
-  }
-
-  /** SIGTERM; resolves to the exit code. */
-  async stop(): Promise<number | null> {
-    this.child.kill("SIGTERM");
-    const [code] = await this.exited;
-    return code as number | null;
-  }
-
-  kill(): void {
-    if (this.child.exitCode === null) this.child.kill("SIGKILL");
-  }
-}
 
 /** Polls `probe` until it returns something, failing after PROCESS_MS. */
 async function until<T>(probe: () => T | undefined | Promise<T | undefined>): Promise<T> {
@@ -115,24 +46,14 @@ let config: Config;
 let redis: RedisClient;
 let cache: TaggedCache;
 let sql: mariadb.Connection;
-let worker: WorkerProcess;
-const serverId = String(1_000_000 + randomInt(1_000_000));
+let worker: CdcWorkerProcess;
+const serverId = 1_000_000 + randomInt(1_000_000);
 
-function startWorker(): Promise<WorkerProcess> {
-  const started = new WorkerProcess({
-    DATABASE_URL: "",
-    REDIS_URL: "",
-    ENVIRONMENT: "test",
-    LOG_LEVEL: "info",
-    HOST: "127.0.0.1",
-    DB_NAME: config.db.database,
-    REDIS_KEY_PREFIX: config.redis.keyPrefix,
-    // Unique per run: two listeners with one server id make the server drop the older one.
-    CDC_SERVER_ID: serverId,
-    CDC_METRICS_PORT: "0",
-  });
+function startWorker(): Promise<CdcWorkerProcess> {
+  // The server id is unique per run: two listeners with one server id make the server drop the older one.
+  const started = new CdcWorkerProcess(cdcEnv(config, serverId));
   worker = started;
-  return started.ready().then(() => started);
+  return started.ready("active").then(() => started);
 }
 
 // Invalidation moves the tags' stamps: an entry is gone when a read no longer finds it fresh.
@@ -169,24 +90,11 @@ let latte: { id: number; categoryId: number; type: string };
 let other: { id: number; categoryId: number };
 let optionId: number;
 
-// The worker needs MariaDB's row binlog. .ci/run turns it on (scripts/enable-binlog.sh); under CI a binlog
-// that is off is a failure, on a developer machine that has not run the script the file is skipped.
-const binlogOn = await (async () => {
-  const probe = await sqlConnection();
-  try {
-    const [{ logBin }] = (await probe.query("SELECT @@log_bin AS logBin")) as { logBin: number }[];
-    return Number(logBin) === 1;
-  } finally {
-    await probe.end();
-  }
-})();
-const skipWithoutBinlog = !binlogOn && process.env.CI !== "true";
+const { on: binlogOn, skip: skipWithoutBinlog } = await binlogRequirement();
 
 beforeAll(async () => {
   if (skipWithoutBinlog) return;
-  if (!binlogOn) {
-    throw new Error("MariaDB's binlog is off (@@log_bin = 0): run scripts/enable-binlog.sh (CI runs it)");
-  }
+  if (!binlogOn) throw new Error(BINLOG_OFF);
 
   // The app (for the GraphQL and REST checks) on a seeded scratch database, sharing the worker's Redis prefix.
   t = await createScratchApp("cdc", { REDIS_KEY_PREFIX: `${testConfig().redis.keyPrefix}cdc:` });

@@ -10,7 +10,7 @@ import { migrate } from "../../src/db/migrate.js";
 import { seed } from "../../src/db/seed.js";
 import { metrics } from "../../src/observability/metrics.js";
 import { createTestApp, type TestApp, userToken } from "../helpers/app.js";
-import { scratchDatabaseName, sqlConnection, testConfig } from "../helpers/env.js";
+import { scratchDatabaseName, sqlConnection, testConfig, BINLOG_OFF, binlogRequirement } from "../helpers/env.js";
 import { rawGql } from "../helpers/graphql.js";
 import { cdcEnv, CdcWorkerProcess } from "../helpers/cdc-worker.js";
 import { PrivateReplica } from "../helpers/mariadb-replica.js";
@@ -55,22 +55,11 @@ async function productName(app: TestApp): Promise<string> {
   return r.data.products.edges.find((e) => e.node.pid === pid)!.node.name;
 }
 
-// Replication needs the primary's binlog. .ci/run turns it on (scripts/enable-binlog.sh); under CI a binlog that
-// is off is a failure, on a developer machine that has not run the script the file is skipped.
-const binlogOn = await (async () => {
-  const probe = await sqlConnection();
-  try {
-    const [{ logBin }] = (await probe.query("SELECT @@log_bin AS logBin")) as { logBin: number }[];
-    return Number(logBin) === 1;
-  } finally {
-    await probe.end();
-  }
-})();
-const skipWithoutBinlog = !binlogOn && process.env.CI !== "true";
+const { on: binlogOn, skip: skipWithoutBinlog } = await binlogRequirement();
 
 beforeAll(async () => {
   if (skipWithoutBinlog) return;
-  if (!binlogOn) throw new Error("MariaDB's binlog is off: run scripts/enable-binlog.sh (CI runs it)");
+  if (!binlogOn) throw new Error(BINLOG_OFF);
   await migrate({ ...testConfig().db, database });
   const db = createDatabase({ ...testConfig().db, database });
   await seed(db);
