@@ -16,6 +16,7 @@ import type { Logger } from "pino";
 import type { DatabaseConfig } from "../config.js";
 import { connectionOptions } from "../db/database.js";
 import { cdcMetrics } from "./cdc-metrics.js";
+import { withTimeout } from "../shared/timeout.js";
 
 export interface LeaseOptions {
   /** Where the lock lives: the primary, which every worker reaches. */
@@ -105,14 +106,4 @@ export class Lease {
       if (!this.stopping) await sleep(500);
     }
   }
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    promise,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
 }

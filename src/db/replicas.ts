@@ -25,6 +25,7 @@ import { PrismaClient } from "../generated/prisma/client.js";
 import { metrics } from "../observability/metrics.js";
 import { connectionOptions, timedClient } from "./database.js";
 import { covers, type GtidPosition, parseGtidPosition } from "./gtid.js";
+import { withTimeout } from "../shared/timeout.js";
 
 export interface ReplicaSetOptions {
   maxLagMs: number;
@@ -249,14 +250,4 @@ export class ReplicaSet {
       this.history.shift();
     }
   }
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    promise,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
 }

@@ -48,7 +48,8 @@ export function sqlConnection(database?: string): Promise<mariadb.Connection> {
   return mariadb.createConnection({ ...connectionOptions(testConfig().db), database });
 }
 
-export const BINLOG_OFF = "MariaDB's binlog is off (@@log_bin = 0): run scripts/enable-binlog.sh (CI runs it)";
+export const BINLOG_OFF =
+  "MariaDB's binlog is off (@@log_bin = 0): run scripts/enable-binlog.sh (CI runs it)";
 
 /**
  * Whether MariaDB's row binlog is on, for the files that need it (CDC, replicas). .ci/run turns it on

@@ -89,7 +89,8 @@ export class PrivateReplica {
     throw new Error(`mariadbd did not answer on port ${this.port}: ${stderr}`);
   }
 
-  private async copyAndReplicate(): Promise<void> {
+  /** The primary's binlog position now (@@gtid_binlog_pos). */
+  private async primaryPosition(): Promise<string> {
     const p = this.primary;
     const primary = await mariadb.createConnection({
       host: p.host,
@@ -97,14 +98,19 @@ export class PrivateReplica {
       user: p.user,
       password: p.password,
     });
-    let gtid: string;
     try {
-      // The copied databases are quiet while the copy is made (the test has not started writing), so the
-      // position read before the dump is the one the copy is at, for them.
-      [{ gtid }] = await primary.query<{ gtid: string }[]>("SELECT @@gtid_binlog_pos AS gtid");
+      const [{ gtid }] = await primary.query<{ gtid: string }[]>("SELECT @@gtid_binlog_pos AS gtid");
+      return gtid;
     } finally {
       await primary.end();
     }
+  }
+
+  private async copyAndReplicate(): Promise<void> {
+    const p = this.primary;
+    // The copied databases are quiet while the copy is made (the test has not started writing), so the
+    // position read before the dump is the one the copy is at, for them.
+    const gtid = await this.primaryPosition();
     const { stdout: dump } = await run(
       "mariadb-dump",
       [
@@ -165,19 +171,7 @@ export class PrivateReplica {
 
   /** Waits until the replica has applied everything the primary had logged when this was called. */
   async catchUp(timeoutMs = 20_000): Promise<void> {
-    const p = this.primary;
-    const primary = await mariadb.createConnection({
-      host: p.host,
-      port: p.port,
-      user: p.user,
-      password: p.password,
-    });
-    let gtid: string;
-    try {
-      [{ gtid }] = await primary.query<{ gtid: string }[]>("SELECT @@gtid_binlog_pos AS gtid");
-    } finally {
-      await primary.end();
-    }
+    const gtid = await this.primaryPosition();
     const [row] = await this.sql<{ r: number | bigint | null }[]>("SELECT MASTER_GTID_WAIT(?, ?) AS r", [
       gtid,
       timeoutMs / 1_000,

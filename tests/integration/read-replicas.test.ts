@@ -10,7 +10,13 @@ import { migrate } from "../../src/db/migrate.js";
 import { seed } from "../../src/db/seed.js";
 import { metrics } from "../../src/observability/metrics.js";
 import { createTestApp, type TestApp, userToken } from "../helpers/app.js";
-import { scratchDatabaseName, sqlConnection, testConfig, BINLOG_OFF, binlogRequirement } from "../helpers/env.js";
+import {
+  scratchDatabaseName,
+  sqlConnection,
+  testConfig,
+  BINLOG_OFF,
+  binlogRequirement,
+} from "../helpers/env.js";
 import { rawGql } from "../helpers/graphql.js";
 import { cdcEnv, CdcWorkerProcess } from "../helpers/cdc-worker.js";
 import { PrivateReplica } from "../helpers/mariadb-replica.js";
