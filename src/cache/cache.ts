@@ -45,6 +45,8 @@ const tagKey = (tag: string) => TAG_NAMESPACE + tag;
 /** The invalidation counter: it changes with every invalidation (the per-user cache reads it too). */
 export const SEQ_KEY = `${NAMESPACE}seq`;
 const NEGATIVE_TTL_SECONDS = 60;
+/** Redis could not say whether a value remembered in memory is current: neither use it nor read Redis. */
+const BYPASS = Symbol("bypass");
 
 // KEYS[1] entry, KEYS[2] its stamps, KEYS[3] seq, KEYS[4...] its tags' stamps; ARGV: value, ttl, seq at load
 // start, then the tags (in the order of their keys). Refuses a value whose tags were invalidated since its load
@@ -243,18 +245,9 @@ export class TaggedCache {
    */
   async peekBytes(cache: string, key: string) {
     const entry = `${NAMESPACE}${cache}:${key}`;
-    const remembered = this.local.get(entry);
-    if (remembered) {
-      const current = await this.currentSeq();
-      if (current === undefined) {
-        metrics.cacheBypasses.inc({ cache });
-        return null;
-      }
-      if (remembered.seq === current) {
-        metrics.cacheHits.inc({ cache });
-        return { hit: true as const, bytes: remembered.value as Buffer, seq: current };
-      }
-    }
+    const remembered = await this.fromMemory(cache, entry);
+    if (remembered === BYPASS) return null;
+    if (remembered) return { hit: true as const, bytes: remembered.value as Buffer, seq: remembered.seq };
     const found = await this.lookup(cache, entry);
     if (found?.hit) {
       if (found.seq === 0) void this.startSeq();
@@ -435,20 +428,28 @@ export class TaggedCache {
     return value;
   }
 
+  /**
+   * What this process remembers of `entry` while the invalidation counter is the one it was read at (counted
+   * as a hit), BYPASS when Redis cannot say (counted as a bypass), else undefined.
+   */
+  private async fromMemory(cache: string, entry: string) {
+    const remembered = this.local.get(entry);
+    if (!remembered) return undefined;
+    const current = await this.currentSeq();
+    if (current === undefined) {
+      metrics.cacheBypasses.inc({ cache });
+      return BYPASS;
+    }
+    if (remembered.seq !== current) return undefined;
+    metrics.cacheHits.inc({ cache });
+    return remembered;
+  }
+
   private async read<T>(cache: string, entry: string, load: () => Promise<T>, tagsOf: TagsOf<T>): Promise<T> {
     const { redis, breaker } = this.options;
-    const remembered = this.local.get(entry);
-    if (remembered) {
-      const current = await this.currentSeq();
-      if (current === undefined) {
-        metrics.cacheBypasses.inc({ cache });
-        return load();
-      }
-      if (remembered.seq === current) {
-        metrics.cacheHits.inc({ cache });
-        return remembered.value as T;
-      }
-    }
+    const remembered = await this.fromMemory(cache, entry);
+    if (remembered === BYPASS) return load();
+    if (remembered) return remembered.value as T;
     const found = await this.lookup(cache, entry);
     if (!found) return load();
     if (found.hit) return this.decodeAndRemember(entry, found.bytes.toString(), found.seq);

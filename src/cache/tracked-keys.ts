@@ -27,6 +27,9 @@ import { metrics } from "../observability/metrics.js";
 import { BoundedLru } from "./lru.js";
 
 const INVALIDATE_CHANNEL = "__redis__:invalidate";
+// Bound once: a labelled inc() hashes its labels on every call, and this one is on every request's path.
+const READ_HITS = metrics.trackedKeyReads.labels({ outcome: "hit" });
+const READ_MISSES = metrics.trackedKeyReads.labels({ outcome: "miss" });
 
 export interface TrackedKeysOptions {
   /** Opens a new connection to the deployment's Redis (two are opened: tracking and subscriber). */
@@ -110,7 +113,7 @@ export class TrackedKeys {
   get<T>(key: string): T | undefined {
     if (!this.live()) return undefined;
     const value = this.values.get(key)?.value as T | undefined;
-    metrics.trackedKeyReads.inc({ outcome: value === undefined ? "miss" : "hit" });
+    (value === undefined ? READ_MISSES : READ_HITS).inc();
     return value;
   }
 
