@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
+import type * as mariadb from "mariadb";
 import type { Config } from "../../src/config.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -97,6 +98,19 @@ export class CdcWorkerProcess {
         return accept(h) ? h : undefined;
       },
       timeoutMs,
+    );
+  }
+
+  /**
+   * Resolves once this (active) worker has applied every commit up to the binlog's current end: changes made
+   * before the call can no longer reach the cache after it.
+   */
+  async caughtUp(sql: mariadb.Connection): Promise<void> {
+    const [end] = (await sql.query("SHOW MASTER STATUS")) as { File: string; Position: number | bigint }[];
+    const target = { file: end!.File, position: Number(end!.Position) };
+    await this.healthWhere(
+      ({ position: p }) =>
+        p !== null && (p.file > target.file || (p.file === target.file && p.position >= target.position)),
     );
   }
 

@@ -49,9 +49,10 @@ afterAll(async () => {
 
 /**
  * One fresh product per change, each with an entry cached under its tag only: a lost change leaves its entry
- * cached (no later change to the same product could hide the loss).
+ * cached (no later change to the same product could hide the loss). The entries are cached once the active
+ * worker has applied the inserts, so that their own invalidation cannot remove them.
  */
-async function freshProducts(label: string) {
+async function freshProducts(label: string, active: CdcWorkerProcess) {
   const [{ categoryId }] = (await sql.query("SELECT id AS categoryId FROM categories LIMIT 1")) as {
     categoryId: number;
   }[];
@@ -64,6 +65,7 @@ async function freshProducts(label: string) {
     )) as { insertId: bigint | number };
     ids.push(Number(r.insertId));
   }
+  await active.caughtUp(sql);
   const keys = ids.map((id) => `product-${id}`);
   for (const [i, id] of ids.entries()) {
     await cache.getOrLoad(
@@ -90,7 +92,7 @@ describe.skipIf(skipWithoutBinlog)("CDC worker failover (two real processes, one
     expect(await (await second.get("/metrics")).text()).toMatch(/^cdc_lease_held 0$/m);
     expect(await (await first.get("/metrics")).text()).toMatch(/^cdc_lease_held 1$/m);
 
-    const { ids, cached } = await freshProducts("kill");
+    const { ids, cached } = await freshProducts("kill", first);
     expect(await cached()).toHaveLength(CHANGES);
 
     let killedAt = 0;
@@ -129,7 +131,7 @@ describe.skipIf(skipWithoutBinlog)("CDC worker failover (two real processes, one
     const second = new CdcWorkerProcess(cdcEnv(t.config, serverIds[1]!, lease));
     workers.push(second);
     await second.ready("standby");
-    const { ids, cached } = await freshProducts("hang");
+    const { ids, cached } = await freshProducts("hang", first);
     expect(await cached()).toHaveLength(CHANGES);
 
     let frozenAt = 0;
