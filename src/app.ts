@@ -56,9 +56,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(servicesPlugin, deps);
 
-  app.addHook("onRequest", async (req, reply) => {
-    reply.header("x-request-id", req.id);
-  });
   // Fastify's own JSON parser (prototype-poisoning checks included), behind a bound on nesting.
   const parseJson = app.getDefaultJsonParser("error", "error");
   app.removeContentTypeParser("application/json");
@@ -71,8 +68,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook("preClose", async () => {
     closing = true;
   });
-  app.addHook("onSend", async (_req, reply) => {
+  app.addHook("onSend", (req, reply, payload, done) => {
+    reply.header("x-request-id", req.id);
     if (closing) reply.header("connection", "close");
+    done(null, payload);
   });
 
   app.setNotFoundHandler((_req, reply) => sendLegacy(reply, 404, { detail: "Not Found" }));

@@ -1,9 +1,13 @@
 /**
- * A least-recently-used map bounded by the memory its entries hold (as `sizeOf` estimates it, in bytes, key
- * included where it matters), not by entry count: one large value cannot hide behind a count limit.
+ * A map bounded by the memory its entries hold (as `sizeOf` estimates it, in bytes, key included where it
+ * matters), not by entry count: one large value cannot hide behind a count limit. Eviction approximates least
+ * recently used the way CLOCK does: a read only marks its entry, and eviction gives a marked entry a second
+ * chance (moves it to the young end, unmarked) instead of removing it. A read is one Map lookup and changes
+ * nothing in the Map; moving the entry on every read (delete and insert) cost more than the rest of a warm
+ * cached request's lookup.
  */
 export class BoundedLru<V> {
-  private readonly entries = new Map<string, { value: V; size: number }>();
+  private readonly entries = new Map<string, { value: V; size: number; used: boolean }>();
   private bytes = 0;
 
   constructor(
@@ -14,9 +18,7 @@ export class BoundedLru<V> {
   get(key: string): V | undefined {
     const entry = this.entries.get(key);
     if (!entry) return undefined;
-    // Re-inserting moves the key to the end: Map iteration order is the recency order.
-    this.entries.delete(key);
-    this.entries.set(key, entry);
+    entry.used = true;
     return entry.value;
   }
 
@@ -24,12 +26,19 @@ export class BoundedLru<V> {
     const size = this.sizeOf(value, key);
     this.delete(key);
     if (size > this.maxBytes) return;
-    this.entries.set(key, { value, size });
+    this.entries.set(key, { value, size, used: false });
     this.bytes += size;
-    for (const [oldest, entry] of this.entries) {
-      if (this.bytes <= this.maxBytes) break;
+    // Map iteration order is insertion order: the oldest first. Each turn evicts or unmarks one entry (the one
+    // just stored is kept: it is the youngest), and only reads mark them, so this ends.
+    while (this.bytes > this.maxBytes) {
+      const [oldest, entry] = this.entries.entries().next().value!;
       this.entries.delete(oldest);
-      this.bytes -= entry.size;
+      if (entry.used || oldest === key) {
+        entry.used = false;
+        this.entries.set(oldest, entry);
+      } else {
+        this.bytes -= entry.size;
+      }
     }
   }
 

@@ -16,7 +16,7 @@ export const accessLogPlugin = fp(
       });
     }
     if (!enabled("info")) return;
-    app.addHook("onResponse", async (req, reply) => {
+    app.addHook("onResponse", (req, reply, done) => {
       req.log.info(
         {
           method: req.method,
@@ -27,6 +27,7 @@ export const accessLogPlugin = fp(
         },
         "request",
       );
+      done();
     });
   },
   { name: "access-log" },

@@ -10,28 +10,24 @@ export const ABORTED_STATUS = "499";
  * URL), and GET /metrics for Prometheus (the process's metrics and the app's own gauges). Registered on the root instance before the routes, so it sees all of them.
  *
  * The response's `close` event ends every request exactly once, whether it was answered or the client went
- * away first: Fastify's onResponse runs only for a response that finished, and onRequestAbort only while the
- * request body is still arriving, so a client that closed while its request was being handled leaked one
- * in-flight request and was never counted.
+ * away first (a response not finished by then counts as 499): Fastify's onResponse runs only for a response
+ * that finished, and onRequestAbort only while the request body is still arriving, so a client that closed
+ * while its request was being handled would leak one in-flight request and never be counted.
  */
 export const httpMetricsPlugin = fp<{ gauges: Registry }>(
   async (app, { gauges }) => {
-    const counted = new WeakSet<object>();
-    app.addHook("onRequest", async (req, reply) => {
+    app.addHook("onRequest", (req, reply, done) => {
       metrics.httpInFlight.inc();
-      reply.raw.once("close", () => {
+      const res = reply.raw;
+      res.once("close", () => {
         metrics.httpInFlight.dec();
-        if (counted.has(req)) return;
+        const method = req.method;
         const route = req.routeOptions.url ?? "unmatched";
-        metrics.httpRequests.inc({ method: req.method, route, status: ABORTED_STATUS });
-        metrics.httpDuration.observe({ method: req.method, route }, reply.elapsedTime / 1000);
+        const status = res.writableEnded ? String(reply.statusCode) : ABORTED_STATUS;
+        metrics.httpRequests.inc({ method, route, status });
+        metrics.httpDuration.observe({ method, route }, reply.elapsedTime / 1000);
       });
-    });
-    app.addHook("onResponse", async (req, reply) => {
-      counted.add(req);
-      const route = req.routeOptions.url ?? "unmatched";
-      metrics.httpRequests.inc({ method: req.method, route, status: String(reply.statusCode) });
-      metrics.httpDuration.observe({ method: req.method, route }, reply.elapsedTime / 1000);
+      done();
     });
 
     app.get("/metrics", async (_req, reply) => {

@@ -59,9 +59,14 @@ export const httpHygienePlugin = fp<{ config: Config; limiter: RateLimiter }>(
     // Probes and scrapes are exempt: a load balancer or Prometheus behind the same address as real clients (one
     // NAT, one proxy) must not see 429 and pull a healthy replica. Concurrent /health and /ready share one
     // dependency check (singleFlight in src/health/health.ts): a flood of them costs one query at a time.
-    app.addHook("onRequest", async (req) => {
-      if (EXEMPT_ROUTES.has(req.routeOptions.url ?? "")) return;
-      limiter.count(`ip:${req.ip}`, requestsPerIp, windowSeconds, "too many requests; slow down");
+    app.addHook("onRequest", (req, _reply, done) => {
+      if (EXEMPT_ROUTES.has(req.routeOptions.url ?? "")) return done();
+      try {
+        limiter.count(`ip:${req.ip}`, requestsPerIp, windowSeconds, "too many requests; slow down");
+      } catch (err) {
+        return done(err as Error);
+      }
+      done();
     });
     app.addHook("onClose", async () => limiter.close());
   },
