@@ -1,18 +1,6 @@
-import { Field, InputType, Int, ObjectType } from "type-graphql";
+import { Field, Int, ObjectType } from "type-graphql";
 import { PageInfo } from "../page-info.type.js";
 import { Product } from "./product.type.js";
-
-@InputType({ description: "Narrows `products`; all given conditions must hold." })
-export class ProductFilterInput {
-  @Field({ nullable: true, description: "Only products of this category type (case-insensitive)." })
-  categoryType?: string;
-
-  @Field({ nullable: true, description: "Only hot (true) or only other (false) products." })
-  hot?: boolean;
-
-  @Field({ nullable: true, description: "Case-insensitive match on the name or the English name." })
-  search?: string;
-}
 
 @ObjectType({ description: "One product in a ProductConnection page." })
 export class ProductEdge {

@@ -9,7 +9,8 @@ import {
 import type { GraphQLContext } from "../context.js";
 import { decodeCursor, toConnection } from "../cursor.js";
 import { Category } from "./category.type.js";
-import { ProductConnection, ProductFilterInput } from "./product-connection.type.js";
+import { ProductConnection } from "./product-connection.type.js";
+import { ProductFilterInput } from "./product.inputs.js";
 import { ProductOption } from "./product-option.type.js";
 import { Product } from "./product.type.js";
 

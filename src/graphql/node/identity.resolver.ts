@@ -18,7 +18,10 @@ import { Category } from "../catalog/category.type.js";
 import { OptionChoice, ProductOption } from "../catalog/product-option.type.js";
 import { Product } from "../catalog/product.type.js";
 import { Promotion } from "../catalog/promotion.type.js";
-import { Cart, CartItem, Order, OrderItem } from "../orders/order.types.js";
+import { CartItem } from "../orders/cart-item.type.js";
+import { Cart } from "../orders/cart.type.js";
+import { OrderItem } from "../orders/order-item.type.js";
+import { Order } from "../orders/order.type.js";
 import { type CartView, type OrderItemView, orderItems } from "./views.js";
 import { globalId } from "./global-id.js";
 
