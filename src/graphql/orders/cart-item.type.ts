@@ -1,4 +1,5 @@
 import { Field, ID, Int, ObjectType } from "type-graphql";
+import type { Prisma } from "../../generated/prisma/client.js";
 import { Product } from "../catalog/product.type.js";
 import { Node } from "../node/node.type.js";
 import { DecimalScalar } from "../scalars.js";
@@ -28,10 +29,10 @@ export class CartItem {
   quantity!: number;
 
   @Field(() => DecimalScalar, { description: "Current base price plus option deltas." })
-  unitPrice!: unknown;
+  unitPrice!: Prisma.Decimal;
 
   @Field(() => DecimalScalar, { description: "unitPrice times quantity." })
-  lineTotal!: unknown;
+  lineTotal!: Prisma.Decimal;
 
   @Field({
     description: "False when the product or a chosen option is no longer offered: checkout refuses it.",

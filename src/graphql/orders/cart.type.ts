@@ -1,4 +1,5 @@
 import { Field, ID, ObjectType } from "type-graphql";
+import type { Prisma } from "../../generated/prisma/client.js";
 import { Node } from "../node/node.type.js";
 import { DecimalScalar } from "../scalars.js";
 import { CartItem } from "./cart-item.type.js";
@@ -18,5 +19,5 @@ export class Cart {
   items!: CartItem[];
 
   @Field(() => DecimalScalar, { description: "Sum of the available items." })
-  total!: unknown;
+  total!: Prisma.Decimal;
 }

@@ -1,4 +1,5 @@
 import { Field, ObjectType } from "type-graphql";
+import type { Prisma } from "../../generated/prisma/client.js";
 import { OptionKind } from "../../generated/prisma/enums.js";
 import { DecimalScalar } from "../scalars.js";
 
@@ -14,5 +15,5 @@ export class ChosenOption {
   value!: string;
 
   @Field(() => DecimalScalar, { description: "What this choice adds to the unit price; may be negative." })
-  priceDelta!: unknown;
+  priceDelta!: Prisma.Decimal;
 }

@@ -1,4 +1,5 @@
 import { Field, ID, Int, ObjectType } from "type-graphql";
+import type { Prisma } from "../../generated/prisma/client.js";
 import { Node } from "../node/node.type.js";
 import { DecimalScalar } from "../scalars.js";
 import { ChosenOption } from "./chosen-option.type.js";
@@ -20,16 +21,16 @@ export class OrderItem {
   options!: ChosenOption[];
 
   @Field(() => DecimalScalar, { description: "The product's base price at checkout." })
-  basePrice!: unknown;
+  basePrice!: Prisma.Decimal;
 
   @Field(() => DecimalScalar, { description: "basePrice plus the option deltas." })
-  unitPrice!: unknown;
+  unitPrice!: Prisma.Decimal;
 
   @Field(() => Int, { description: "1-99." })
   quantity!: number;
 
   @Field(() => DecimalScalar, { description: "unitPrice times quantity." })
-  lineTotal!: unknown;
+  lineTotal!: Prisma.Decimal;
 
   @Field({ description: "True when the price changed between adding to the cart and checkout." })
   priceChanged!: boolean;

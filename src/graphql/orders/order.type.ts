@@ -1,4 +1,5 @@
 import { Field, ID, ObjectType, registerEnumType } from "type-graphql";
+import type { Prisma } from "../../generated/prisma/client.js";
 import { OrderStatus } from "../../generated/prisma/enums.js";
 import { Node } from "../node/node.type.js";
 import { DecimalScalar } from "../scalars.js";
@@ -34,7 +35,7 @@ export class Order {
   items!: OrderItem[];
 
   @Field(() => DecimalScalar, { description: "Sum of the line totals." })
-  total!: unknown;
+  total!: Prisma.Decimal;
 
   @Field({ description: "The customer's note for the barista; empty string when none." })
   note!: string;
