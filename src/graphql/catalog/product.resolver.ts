@@ -1,10 +1,10 @@
 import { URLResolver } from "graphql-scalars";
 import { Arg, Ctx, FieldResolver, Int, Query, Resolver, Root } from "type-graphql";
 import {
-  type Category as CategoryRow,
+  type CategoryRow,
   groupOptions,
   type OptionGroup,
-  type Product as ProductRow,
+  type ProductRow,
 } from "../../catalog/catalog.service.js";
 import type { GraphQLContext } from "../context.js";
 import { decodeCursor, toConnection } from "../cursor.js";

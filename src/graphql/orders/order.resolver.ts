@@ -1,5 +1,5 @@
 import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
-import type { SignedIn, User as UserRow } from "../../accounts/accounts.service.js";
+import type { SignedIn, UserRow } from "../../accounts/accounts.service.js";
 import type { PlacedOrder } from "../../orders/orders.service.js";
 import { NotFoundError } from "../../errors.js";
 import { OrderStatus } from "../../generated/prisma/enums.js";
