@@ -11,7 +11,7 @@ import { Prisma, type PrismaClient, type User } from "../generated/prisma/client
 import { checkText } from "../shared/text.rules.js";
 import { checkHttpUrl, checkPassword, checkPhone, checkUsername, NICKNAME_MAX } from "./account.rules.js";
 
-export type { User };
+export type { User as UserRow };
 
 export interface RegisterInput {
   username: string;

@@ -16,7 +16,7 @@ import { isPrismaError } from "../db/prisma-errors.js";
 import { Prisma, type PrismaClient } from "../generated/prisma/client.js";
 import type { OptionKind } from "../generated/prisma/enums.js";
 import { checkDelta, checkOfferedCombinations, checkPrice } from "../orders/pricing.js";
-import type { Category, Product, Promotion } from "./catalog.service.js";
+import type { CategoryRow, ProductRow, PromotionRow } from "./catalog.service.js";
 
 const SLUG = /^[a-z0-9_]{1,32}$/;
 const DEFAULT_IMAGE = {
@@ -103,7 +103,7 @@ export class CatalogAdminService {
     private readonly cache: TaggedCache,
   ) {}
 
-  async createCategory(input: CategoryInput): Promise<Category> {
+  async createCategory(input: CategoryInput): Promise<CategoryRow> {
     const category = await this.write(
       () =>
         this.prisma.category.create({
@@ -119,7 +119,7 @@ export class CatalogAdminService {
     return category;
   }
 
-  async updateCategory(id: number, input: CategoryInput): Promise<Category> {
+  async updateCategory(id: number, input: CategoryInput): Promise<CategoryRow> {
     const data: Prisma.CategoryUpdateInput = {};
     if (input.type != null) data.type = slug(input.type, "type");
     if (input.name != null) data.name = requiredText(input.name, "name", 64);
@@ -141,7 +141,7 @@ export class CatalogAdminService {
     return true;
   }
 
-  async createProduct(input: ProductInput): Promise<Product> {
+  async createProduct(input: ProductInput): Promise<ProductRow> {
     const category = await this.categoryOf(input.categoryType ?? "");
     const pid = slug(input.pid ?? "", "pid");
     const product = await this.write(
@@ -166,7 +166,7 @@ export class CatalogAdminService {
     return product;
   }
 
-  async updateProduct(pid: string, input: ProductInput): Promise<Product> {
+  async updateProduct(pid: string, input: ProductInput): Promise<ProductRow> {
     const before = await this.productOf(pid);
     const data: Prisma.ProductUncheckedUpdateInput = {};
     if (input.pid != null) data.pid = slug(input.pid, "pid");
@@ -250,7 +250,7 @@ export class CatalogAdminService {
     return product;
   }
 
-  async removeProductOption(pid: string, kind: OptionKind): Promise<Product> {
+  async removeProductOption(pid: string, kind: OptionKind): Promise<ProductRow> {
     const product = await this.productOf(pid);
     await this.prisma.$transaction(async (tx) => {
       const locked = await lockedProduct(tx, product.id);
@@ -269,7 +269,7 @@ export class CatalogAdminService {
     return product;
   }
 
-  async createPromotion(input: PromotionInput): Promise<Promotion> {
+  async createPromotion(input: PromotionInput): Promise<PromotionRow> {
     const promotion = await this.prisma.promotion.create({
       data: {
         imageUrl: imagePath(input.imageUrl ?? "", "imageUrl"),
@@ -282,7 +282,7 @@ export class CatalogAdminService {
     return promotion;
   }
 
-  async updatePromotion(id: number, input: PromotionInput): Promise<Promotion> {
+  async updatePromotion(id: number, input: PromotionInput): Promise<PromotionRow> {
     const before = await this.prisma.promotion.findUnique({ where: { id } });
     if (!before) throw new NotFoundError(`no promotion ${id}`);
     const data: Prisma.PromotionUpdateInput = this.window(

@@ -6,7 +6,12 @@ import type { Category, Product, ProductOption, Promotion } from "../generated/p
 import type { OptionKind } from "../generated/prisma/enums.js";
 import type { PrismaClient } from "../generated/prisma/client.js";
 
-export type { Category, Product, ProductOption, Promotion };
+export type {
+  Category as CategoryRow,
+  Product as ProductRow,
+  ProductOption as ProductOptionRow,
+  Promotion as PromotionRow,
+};
 
 export const OPTION_KINDS: readonly OptionKind[] = ["TEMPERATURE", "SUGAR", "MILK", "CREAM"];
 

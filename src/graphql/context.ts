@@ -1,5 +1,5 @@
 import type { FastifyRequest } from "fastify";
-import type { Session, SignedIn, User } from "../accounts/accounts.service.js";
+import type { Session, SignedIn, UserRow } from "../accounts/accounts.service.js";
 import { signedIn } from "../auth/request-identity.js";
 import type { Config } from "../config.js";
 import type { Services } from "../services.js";
@@ -15,7 +15,7 @@ export interface GraphQLContext {
   /** The sign-in of this request, null when anonymous; rejects with UNAUTHENTICATED for a bad token. */
   session(): Promise<SignedIn | null>;
   /** The signed-in user, null when anonymous; rejects with UNAUTHENTICATED for a bad or revoked token. */
-  viewer(): Promise<User | null>;
+  viewer(): Promise<UserRow | null>;
   /**
    * The rest of the operation runs as the user just signed in (login, register, changePassword): their
    * payload's `user { cart ... }` is that user's, whatever token the request came with.

@@ -1,13 +1,13 @@
 import DataLoader from "dataloader";
-import type { Category, Product, ProductOption } from "../catalog/catalog.service.js";
+import type { CategoryRow, ProductRow, ProductOptionRow } from "../catalog/catalog.service.js";
 import type { Services } from "../services.js";
 
 /** One set per request: batches the lookups of one GraphQL operation into one statement per kind. */
 export interface Loaders {
-  categoryById: DataLoader<number, Category | null>;
-  productById: DataLoader<number, Product | null>;
-  productsByCategoryId: DataLoader<number, Product[]>;
-  optionsByProductId: DataLoader<number, ProductOption[]>;
+  categoryById: DataLoader<number, CategoryRow | null>;
+  productById: DataLoader<number, ProductRow | null>;
+  productsByCategoryId: DataLoader<number, ProductRow[]>;
+  optionsByProductId: DataLoader<number, ProductOptionRow[]>;
 }
 
 export function createLoaders({ catalog }: Services): Loaders {

@@ -5,7 +5,7 @@
  */
 import { InvalidInputError, NotFoundError } from "../errors.js";
 import { Prisma, type PrismaClient } from "../generated/prisma/client.js";
-import type { Product, ProductOption } from "../catalog/catalog.service.js";
+import type { ProductRow, ProductOptionRow } from "../catalog/catalog.service.js";
 import type { UserCache, UserSnapshot } from "../cache/user-cache.js";
 import type { CartRow, OrderingRepository } from "./ordering.repository.js";
 import {
@@ -23,7 +23,7 @@ import {
 
 export interface CartLine {
   id: number;
-  product: Product;
+  product: ProductRow;
   options: ChosenOption[];
   quantity: number;
   /** Current base price plus option deltas. */
@@ -91,8 +91,8 @@ async function addQuantity(
 /** One cart line priced from current rows; `chosen` undefined when a stored choice is no longer offered. */
 export function priceLine(
   item: { id: number; quantity: number; options: string },
-  product: Product,
-  rows: ProductOption[],
+  product: ProductRow,
+  rows: ProductOptionRow[],
 ): CartLine {
   let chosen: ChosenOption[] | undefined;
   try {

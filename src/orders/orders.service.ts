@@ -21,7 +21,7 @@ import type { CartRow, NewOrder, OrderingRepository, OrderWithItems } from "./or
 import { type ChosenOption, isValidUnitPrice, MAX_ORDER_TOTAL } from "./pricing.js";
 import { newOrderNumber } from "./order-number.js";
 
-export type { Order, OrderItem };
+export type { Order as OrderRow, OrderItem as OrderItemRow };
 
 /** How long a key is remembered; after that the same key places a new order. */
 export const IDEMPOTENCY_KEY_TTL_MS = 24 * 60 * 60 * 1000;

@@ -2,7 +2,12 @@
  * Option choice and pricing rules, shared by the cart and checkout: the client names options, the server
  * decides what they mean and what they cost (base price plus option deltas, in DECIMAL arithmetic).
  */
-import { groupOptions, OPTION_KINDS, type Product, type ProductOption } from "../catalog/catalog.service.js";
+import {
+  groupOptions,
+  OPTION_KINDS,
+  type ProductRow,
+  type ProductOptionRow,
+} from "../catalog/catalog.service.js";
 import { InvalidInputError } from "../errors.js";
 import { Prisma } from "../generated/prisma/client.js";
 import type { OptionKind } from "../generated/prisma/enums.js";
@@ -70,7 +75,7 @@ export function isValidUnitPrice(price: Prisma.Decimal): boolean {
 /** A product's cheapest and dearest combination: its price plus the lowest (highest) delta of each kind. */
 export function priceRange(
   price: Prisma.Decimal,
-  rows: Pick<ProductOption, "kind" | "priceDelta">[],
+  rows: Pick<ProductOptionRow, "kind" | "priceDelta">[],
 ): { min: Prisma.Decimal; max: Prisma.Decimal } {
   let min = new Prisma.Decimal(price);
   let max = new Prisma.Decimal(price);
@@ -89,7 +94,7 @@ export function priceRange(
  */
 export function checkOfferedCombinations(
   price: Prisma.Decimal,
-  rows: Pick<ProductOption, "kind" | "priceDelta">[],
+  rows: Pick<ProductOptionRow, "kind" | "priceDelta">[],
   field: (bound: "min" | "max") => string,
 ): void {
   const { min, max } = priceRange(price, rows);
@@ -119,7 +124,7 @@ export function checkQuantity(quantity: number, field = "quantity"): number {
  * default that was not chosen takes its default. Returned in kind order, so equal choices compare equal.
  */
 export function chooseOptions(
-  rows: ProductOption[],
+  rows: ProductOptionRow[],
   selections: OptionSelection[],
   field = "options",
 ): ChosenOption[] {
@@ -150,7 +155,7 @@ export function chooseOptions(
   });
 }
 
-export function unitPrice(product: Pick<Product, "price">, chosen: ChosenOption[]): Prisma.Decimal {
+export function unitPrice(product: Pick<ProductRow, "price">, chosen: ChosenOption[]): Prisma.Decimal {
   return chosen.reduce((sum, option) => sum.plus(option.priceDelta), new Prisma.Decimal(product.price));
 }
 

@@ -1,12 +1,12 @@
 import type { FastifyRequest } from "fastify";
-import type { User } from "../accounts/accounts.service.js";
+import type { UserRow } from "../accounts/accounts.service.js";
 import { signedIn } from "../auth/request-identity.js";
 import { UnauthenticatedError } from "../errors.js";
 import type { Services } from "../services.js";
 import { BEARER_CHALLENGE, LegacyHttpError } from "./legacy-errors.js";
 
 /** The user of a legacy request, with the contract's two 401 answers. */
-export async function legacyUser(services: Services, req: FastifyRequest): Promise<User> {
+export async function legacyUser(services: Services, req: FastifyRequest): Promise<UserRow> {
   try {
     const session = await signedIn(services.accounts, req);
     if (!session) throw new LegacyHttpError(401, "Not authenticated", BEARER_CHALLENGE);

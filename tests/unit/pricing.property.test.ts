@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { Prisma } from "../../src/generated/prisma/client.js";
 import type { OptionKind } from "../../src/generated/prisma/enums.js";
-import type { ProductOption } from "../../src/catalog/catalog.service.js";
+import type { ProductOptionRow } from "../../src/catalog/catalog.service.js";
 import { priceCart } from "../../src/orders/cart.service.js";
 import type { CartRow } from "../../src/orders/ordering.repository.js";
 import {
@@ -34,7 +34,7 @@ const optionGroups = fc.uniqueArray(
 );
 
 let ids = 0;
-function optionRows(productId: number, groups: { kind: OptionKind; deltas: number[] }[]): ProductOption[] {
+function optionRows(productId: number, groups: { kind: OptionKind; deltas: number[] }[]): ProductOptionRow[] {
   return groups.flatMap((g) =>
     g.deltas.map((d, i) => ({
       id: ++ids,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Prisma } from "../../src/generated/prisma/client.js";
-import type { ProductOption } from "../../src/catalog/catalog.service.js";
+import type { ProductOptionRow } from "../../src/catalog/catalog.service.js";
 import {
   checkDelta,
   checkPrice,
@@ -15,7 +15,12 @@ import { InvalidInputError } from "../../src/errors.js";
 
 const d = (v: string) => new Prisma.Decimal(v);
 let nextId = 1;
-function option(kind: ProductOption["kind"], value: string, delta = "0", isDefault = false): ProductOption {
+function option(
+  kind: ProductOptionRow["kind"],
+  value: string,
+  delta = "0",
+  isDefault = false,
+): ProductOptionRow {
   return {
     id: nextId++,
     productId: 1,
@@ -25,7 +30,7 @@ function option(kind: ProductOption["kind"], value: string, delta = "0", isDefau
     priceDelta: d(delta),
     isDefault,
     sortOrder: nextId,
-  } as ProductOption;
+  } as ProductOptionRow;
 }
 
 describe("pricing rules", () => {

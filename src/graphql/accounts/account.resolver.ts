@@ -1,6 +1,6 @@
 import { URLResolver } from "graphql-scalars";
 import { Arg, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from "type-graphql";
-import type { Session, SignedIn, User as UserRow } from "../../accounts/accounts.service.js";
+import type { Session, SignedIn, UserRow } from "../../accounts/accounts.service.js";
 import { profileImages } from "../../accounts/profile.js";
 import { CurrentSession, CurrentUser } from "../authorization.js";
 import type { GraphQLContext } from "../context.js";

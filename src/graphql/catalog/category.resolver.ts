@@ -1,5 +1,5 @@
 import { Arg, Ctx, FieldResolver, Query, Resolver, Root } from "type-graphql";
-import type { Category as CategoryRow, Product as ProductRow } from "../../catalog/catalog.service.js";
+import type { CategoryRow, ProductRow } from "../../catalog/catalog.service.js";
 import type { GraphQLContext } from "../context.js";
 import { Category } from "./category.type.js";
 import { Product } from "./product.type.js";

@@ -1,36 +1,13 @@
-import { Field, InputType, Int, ObjectType } from "type-graphql";
-import { PageInfo } from "../page-info.type.js";
+import { ObjectType } from "type-graphql";
+import { Connection } from "../connection.type.js";
 import { Product } from "./product.type.js";
 
-@InputType({ description: "Narrows `products`; all given conditions must hold." })
-export class ProductFilterInput {
-  @Field({ nullable: true, description: "Only products of this category type (case-insensitive)." })
-  categoryType?: string;
-
-  @Field({ nullable: true, description: "Only hot (true) or only other (false) products." })
-  hot?: boolean;
-
-  @Field({ nullable: true, description: "Case-insensitive match on the name or the English name." })
-  search?: string;
-}
-
-@ObjectType({ description: "One product in a ProductConnection page." })
-export class ProductEdge {
-  @Field({ description: "Opaque cursor of this product: pass it as `after` to get the products after it." })
-  cursor!: string;
-
-  @Field(() => Product, { description: "The product." })
-  node!: Product;
-}
-
 @ObjectType({ description: "A page of products (Relay connection), ordered by id." })
-export class ProductConnection {
-  @Field(() => [ProductEdge], { description: "The products of this page; empty past the last page." })
-  edges!: ProductEdge[];
-
-  @Field(() => PageInfo, { description: "Cursors and whether more pages follow." })
-  pageInfo!: PageInfo;
-
-  @Field(() => Int, { description: "Products matching the filter, over all pages." })
-  totalCount!: number;
-}
+export class ProductConnection extends Connection(Product, {
+  type: "Product",
+  item: "product",
+  items: "products",
+  edge: "One product in a ProductConnection page.",
+  cursor: "Opaque cursor of this product: pass it as `after` to get the products after it.",
+  totalCount: "Products matching the filter, over all pages.",
+}) {}

@@ -1,4 +1,5 @@
 import { Field, ID, ObjectType, registerEnumType } from "type-graphql";
+import type { Prisma } from "../../generated/prisma/client.js";
 import { Node } from "../node/node.type.js";
 import { OptionKind } from "../../generated/prisma/enums.js";
 import { DecimalScalar } from "../scalars.js";
@@ -25,7 +26,7 @@ export class OptionChoice {
   value!: string;
 
   @Field(() => DecimalScalar, { description: "Added to the product's price when chosen." })
-  priceDelta!: unknown;
+  priceDelta!: Prisma.Decimal;
 
   @Field({ description: "Applied when an order does not choose this kind." })
   isDefault!: boolean;

@@ -1,15 +1,16 @@
 import { URLResolver } from "graphql-scalars";
 import { Arg, Ctx, FieldResolver, Int, Query, Resolver, Root } from "type-graphql";
 import {
-  type Category as CategoryRow,
+  type CategoryRow,
   groupOptions,
   type OptionGroup,
-  type Product as ProductRow,
+  type ProductRow,
 } from "../../catalog/catalog.service.js";
 import type { GraphQLContext } from "../context.js";
 import { decodeCursor, toConnection } from "../cursor.js";
 import { Category } from "./category.type.js";
-import { ProductConnection, ProductFilterInput } from "./product-connection.type.js";
+import { ProductConnection } from "./product-connection.type.js";
+import { ProductFilterInput } from "./product.inputs.js";
 import { ProductOption } from "./product-option.type.js";
 import { Product } from "./product.type.js";
 

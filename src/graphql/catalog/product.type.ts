@@ -1,4 +1,5 @@
 import { Field, ID, Int, ObjectType } from "type-graphql";
+import type { Prisma } from "../../generated/prisma/client.js";
 import { Node } from "../node/node.type.js";
 import { DecimalScalar } from "../scalars.js";
 
@@ -22,7 +23,7 @@ export class Product {
   enName!: string;
 
   @Field(() => DecimalScalar, { description: "Base price before option deltas." })
-  price!: unknown;
+  price!: Prisma.Decimal;
 
   @Field({ description: "Menu text, up to 2000 characters; may be empty." })
   description!: string;

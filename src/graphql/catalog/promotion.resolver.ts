@@ -1,5 +1,5 @@
 import { Ctx, FieldResolver, Query, Resolver, Root } from "type-graphql";
-import type { Promotion as PromotionRow } from "../../catalog/catalog.service.js";
+import type { PromotionRow } from "../../catalog/catalog.service.js";
 import type { GraphQLContext } from "../context.js";
 import { Promotion } from "./promotion.type.js";
 import { URLResolver } from "graphql-scalars";

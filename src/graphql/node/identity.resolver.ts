@@ -3,13 +3,13 @@
  * computing the id from the row its other resolvers already get, so no type needs a query to know its id.
  */
 import { FieldResolver, ID, Int, Resolver, Root } from "type-graphql";
-import type { User as UserRow } from "../../accounts/accounts.service.js";
+import type { UserRow } from "../../accounts/accounts.service.js";
 import type {
-  Category as CategoryRow,
+  CategoryRow,
   OptionGroup,
-  Product as ProductRow,
-  ProductOption as OptionRow,
-  Promotion as PromotionRow,
+  ProductRow,
+  ProductOptionRow,
+  PromotionRow,
 } from "../../catalog/catalog.service.js";
 import type { CartLine } from "../../orders/cart.service.js";
 import type { OrderView } from "../../orders/orders.service.js";
@@ -18,7 +18,10 @@ import { Category } from "../catalog/category.type.js";
 import { OptionChoice, ProductOption } from "../catalog/product-option.type.js";
 import { Product } from "../catalog/product.type.js";
 import { Promotion } from "../catalog/promotion.type.js";
-import { Cart, CartItem, Order, OrderItem } from "../orders/order.types.js";
+import { CartItem } from "../orders/cart-item.type.js";
+import { Cart } from "../orders/cart.type.js";
+import { OrderItem } from "../orders/order-item.type.js";
+import { Order } from "../orders/order.type.js";
 import { type CartView, type OrderItemView, orderItems } from "./views.js";
 import { globalId } from "./global-id.js";
 
@@ -59,7 +62,7 @@ export class ProductOptionIdResolver {
 @Resolver(() => OptionChoice)
 export class OptionChoiceIdResolver {
   @FieldResolver(() => ID)
-  id(@Root() choice: OptionRow): string {
+  id(@Root() choice: ProductOptionRow): string {
     return globalId("OptionChoice", `${choice.productId}:${choice.id}`);
   }
 }

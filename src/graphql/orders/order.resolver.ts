@@ -1,5 +1,5 @@
 import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
-import type { SignedIn, User as UserRow } from "../../accounts/accounts.service.js";
+import type { SignedIn, UserRow } from "../../accounts/accounts.service.js";
 import type { PlacedOrder } from "../../orders/orders.service.js";
 import { NotFoundError } from "../../errors.js";
 import { OrderStatus } from "../../generated/prisma/enums.js";
@@ -9,15 +9,11 @@ import type { GraphQLContext } from "../context.js";
 import { decodeCursor, toConnection } from "../cursor.js";
 import { databaseIdOf } from "../node/global-id.js";
 import { type CartView, cartView } from "../node/views.js";
-import {
-  AddToCartInput,
-  Cart,
-  Order,
-  OrderConnection,
-  PlaceOrderInput,
-  PlaceOrderPayload,
-  UpdateCartItemInput,
-} from "./order.types.js";
+import { Cart } from "./cart.type.js";
+import { OrderConnection } from "./order-connection.type.js";
+import { AddToCartInput, PlaceOrderInput, UpdateCartItemInput } from "./order.inputs.js";
+import { Order } from "./order.type.js";
+import { PlaceOrderPayload } from "./place-order-payload.type.js";
 
 /** placeOrder's answer, with the user whose cart it emptied. */
 type PlacedPayload = PlacedOrder & { userId: number };

@@ -4,7 +4,7 @@ import type { OrderView } from "../../orders/orders.service.js";
 import type { StreamFilter } from "../../subscriptions/order-events.js";
 import type { SocketContext } from "../../subscriptions/ws-server.js";
 import { Role } from "../authorization.js";
-import { Order } from "../orders/order.types.js";
+import { Order } from "../orders/order.type.js";
 
 /** Orders a subscription starts from (and reloads after a fan-out outage). */
 const CUSTOMER_SNAPSHOT = 50;
