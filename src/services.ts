@@ -8,6 +8,7 @@ import type { Registry } from "prom-client";
 import { createRedis, createTrackingConnection, type RedisClient } from "./cache/redis.js";
 import { RedisBreaker } from "./cache/breaker.js";
 import { SEQ_KEY, TaggedCache } from "./cache/cache.js";
+import { type DataCache, PassThroughCache } from "./cache/data-cache.js";
 import { TrackedKeys } from "./cache/tracked-keys.js";
 import type { Config } from "./config.js";
 import type { Database } from "./db/database.js";
@@ -93,6 +94,8 @@ export function createServices(
     beforeInvalidate: () => reads.wrote("catalog"),
     tracked: tracked ?? undefined,
   });
+  // Whether the services read through the caches is decided here only: with caching off they still call them.
+  const dataCache: DataCache = config.cache.enabled ? cache : new PassThroughCache();
   const userCache = new UserCache(
     redis,
     breaker,
@@ -119,7 +122,7 @@ export function createServices(
       activity,
     ),
     limiter,
-    catalog: new CatalogService(db.prisma, config.publicBaseUrl, config.cache.enabled ? cache : null, (run) =>
+    catalog: new CatalogService(db.prisma, config.publicBaseUrl, dataCache, (run) =>
       reads.read("catalog", run),
     ),
     catalogAdmin: new CatalogAdminService(db.prisma, cache),

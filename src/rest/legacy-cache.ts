@@ -7,7 +7,7 @@ const CACHE = "legacy-response";
 export interface LegacyAnswer {
   status: number;
   body: unknown;
-  /** Cache tags of everything the body was built from (src/cache/tags.ts); none: not worth caching. */
+  /** Cache tags of everything the body was built from (src/catalog/catalog.tags.ts); none: not worth caching. */
   tags: string[];
 }
 

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from "fastify";
 import { groupOptions, OPTION_LABELS, type OptionGroup } from "../catalog/catalog.service.js";
 import type { OptionKind } from "../generated/prisma/enums.js";
-import { Tags } from "../cache/tags.js";
+import { ReadTags } from "../catalog/catalog.tags.js";
 import { sendCachedLegacy } from "./legacy-cache.js";
 import { LegacyHttpError, sendLegacy } from "./legacy-errors.js";
 import { legacyDateTime, PyFloat } from "./legacy-json.js";
@@ -33,7 +33,7 @@ export const legacyCatalogRoutes: FastifyPluginAsync = async (app) => {
         })),
         code: 400,
       };
-      return { status: 200, body, tags: [Tags.categories] };
+      return { status: 200, body, tags: ReadTags.categoryList() };
     }),
   );
 
@@ -65,7 +65,7 @@ export const legacyCatalogRoutes: FastifyPluginAsync = async (app) => {
           })),
           code: 500,
         };
-        return { status: 200, body, tags: [Tags.categories, Tags.products, Tags.category(category.id)] };
+        return { status: 200, body, tags: ReadTags.categoryListing(category.id) };
       });
     },
   );
@@ -116,7 +116,7 @@ export const legacyCatalogRoutes: FastifyPluginAsync = async (app) => {
             },
           ],
         };
-        return { status: 200, body, tags: [Tags.product(product.id), Tags.categories] };
+        return { status: 200, body, tags: ReadTags.productPage(product.id) };
       });
     },
   );
