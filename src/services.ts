@@ -9,6 +9,7 @@ import { createRedis, createTrackingConnection, type RedisClient } from "./cache
 import { RedisBreaker } from "./cache/breaker.js";
 import { SEQ_KEY, TaggedCache } from "./cache/cache.js";
 import { type DataCache, PassThroughCache } from "./cache/data-cache.js";
+import { ResponseCache } from "./cache/response-cache.js";
 import { TrackedKeys } from "./cache/tracked-keys.js";
 import type { Config } from "./config.js";
 import type { Database } from "./db/database.js";
@@ -33,8 +34,11 @@ export interface Services {
   orders: OrdersService;
   tokens: TokenService;
   passwords: PasswordHasher;
+  /** The tagged data cache itself: invalidations go through it whether caching is on or off. */
   cache: TaggedCache;
   userCache: UserCache;
+  /** Whole responses of both adapters (src/cache/response-cache.ts). */
+  responseCache: ResponseCache;
   revocations: Revocations;
   limiter: RateLimiter;
   breaker: RedisBreaker;
@@ -94,7 +98,8 @@ export function createServices(
     beforeInvalidate: () => reads.wrote("catalog"),
     tracked: tracked ?? undefined,
   });
-  // Whether the services read through the caches is decided here only: with caching off they still call them.
+  // Whether caching is on is decided in this function only: with caching off the services call a pass-through
+  // data cache and the adapters find the response cache off.
   const dataCache: DataCache = config.cache.enabled ? cache : new PassThroughCache();
   const userCache = new UserCache(
     redis,
@@ -102,6 +107,11 @@ export function createServices(
     config.cache.enabled ? config.cache.userCacheBytes : 0,
     tracked ?? undefined,
   );
+  const responseCache = new ResponseCache({
+    cache,
+    userCache,
+    ttlSeconds: config.cache.enabled ? config.cache.responseTtlSeconds : 0,
+  });
   const revocations = new Revocations(db.prisma, logger);
   const orderEvents: OrderEvents = new OrderEvents({
     redis,
@@ -133,6 +143,7 @@ export function createServices(
     passwords,
     cache,
     userCache,
+    responseCache,
     revocations,
     breaker,
     tracked,
