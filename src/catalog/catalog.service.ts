@@ -70,9 +70,9 @@ function groupBy<T, K>(keys: readonly K[], rows: T[], keyOf: (row: T) => K): T[]
 }
 
 /**
- * Public catalogue reads, always through the data cache (a pass-through when caching is off; see
- * catalog.tags.ts for what each entry carries). Batch methods take many ids and answer in the same order with one MGET and at most
- * one SQL statement, so per-request DataLoaders keep a menu query at a constant number of round trips.
+ * Public catalogue reads, always through the data cache (a pass-through when caching is off; catalog.tags.ts
+ * says what each entry carries). Batch methods take many ids and answer in the same order with one MGET and
+ * at most one SQL statement, so per-request DataLoaders keep a menu query at a constant number of round trips.
  */
 export class CatalogService {
   constructor(

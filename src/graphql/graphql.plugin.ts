@@ -43,6 +43,8 @@ export const graphqlPlugin: FastifyPluginAsync = async (app) => {
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
     introspection: !production,
+    // The response cache answers hits only where this lets a request through (graphql-request.ts runs the
+    // same check with the same headers): change both together.
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
     validationRules: limitChecks.validationRules,
