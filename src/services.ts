@@ -8,6 +8,8 @@ import type { Registry } from "prom-client";
 import { createRedis, createTrackingConnection, type RedisClient } from "./cache/redis.js";
 import { RedisBreaker } from "./cache/breaker.js";
 import { SEQ_KEY, TaggedCache } from "./cache/cache.js";
+import { type DataCache, PassThroughCache } from "./cache/data-cache.js";
+import { ResponseCache } from "./cache/response-cache.js";
 import { TrackedKeys } from "./cache/tracked-keys.js";
 import type { Config } from "./config.js";
 import type { Database } from "./db/database.js";
@@ -32,8 +34,11 @@ export interface Services {
   orders: OrdersService;
   tokens: TokenService;
   passwords: PasswordHasher;
+  /** The tagged data cache itself: invalidations go through it whether caching is on or off. */
   cache: TaggedCache;
   userCache: UserCache;
+  /** Whole responses of both adapters (src/cache/response-cache.ts). */
+  responseCache: ResponseCache;
   revocations: Revocations;
   limiter: RateLimiter;
   breaker: RedisBreaker;
@@ -93,12 +98,20 @@ export function createServices(
     beforeInvalidate: () => reads.wrote("catalog"),
     tracked: tracked ?? undefined,
   });
+  // Whether caching is on is decided in this function only: with caching off the services call a pass-through
+  // data cache and the adapters find the response cache off.
+  const dataCache: DataCache = config.cache.enabled ? cache : new PassThroughCache();
   const userCache = new UserCache(
     redis,
     breaker,
     config.cache.enabled ? config.cache.userCacheBytes : 0,
     tracked ?? undefined,
   );
+  const responseCache = new ResponseCache({
+    cache,
+    userCache,
+    ttlSeconds: config.cache.enabled ? config.cache.responseTtlSeconds : 0,
+  });
   const revocations = new Revocations(db.prisma, logger);
   const orderEvents: OrderEvents = new OrderEvents({
     redis,
@@ -119,7 +132,7 @@ export function createServices(
       activity,
     ),
     limiter,
-    catalog: new CatalogService(db.prisma, config.publicBaseUrl, config.cache.enabled ? cache : null, (run) =>
+    catalog: new CatalogService(db.prisma, config.publicBaseUrl, dataCache, (run) =>
       reads.read("catalog", run),
     ),
     catalogAdmin: new CatalogAdminService(db.prisma, cache),
@@ -130,6 +143,7 @@ export function createServices(
     passwords,
     cache,
     userCache,
+    responseCache,
     revocations,
     breaker,
     tracked,

@@ -36,6 +36,7 @@ import { defineScript, type RedisClient, scanKeys } from "./redis.js";
 import { decode, encode } from "./codec.js";
 import { BoundedLru } from "./lru.js";
 import type { TrackedKeys } from "./tracked-keys.js";
+import type { DataCache, TagsOf } from "./data-cache.js";
 
 const NAMESPACE = "cache:v3:{catalog}:";
 /** Where an entry's stamps live: `cache:v3-stamps:{catalog}:<cache>:<key>` beside the entry. */
@@ -105,10 +106,7 @@ export interface TaggedCacheOptions {
 
 const stampsKey = (entry: string) => STAMPS_NAMESPACE + entry.slice(NAMESPACE.length);
 
-/** The tags of a loaded value (it may be null or empty: those are cached too). */
-export type TagsOf<T> = (value: T) => string[];
-
-export class TaggedCache {
+export class TaggedCache implements DataCache {
   private readonly inflight = new Map<string, Promise<unknown>>();
   private readonly local: BoundedLru<{ seq: number; value: unknown; size: number }>;
   private readonly lockMs: number;

@@ -1,6 +1,6 @@
 /**
  * Catalogue writes for shop admins. Each write validates its input, is one statement (or one transaction) and,
- * once it has committed, invalidates exactly the cache tags it affects (src/cache/tags.ts), within the same
+ * once it has committed, invalidates exactly the cache tags it affects (catalog.tags.ts), within the same
  * request.
  */
 import type { TaggedCache } from "../cache/cache.js";
@@ -9,7 +9,7 @@ import {
   tagsForOptionChange,
   tagsForProductChange,
   tagsForPromotionChange,
-} from "../cache/tags.js";
+} from "./catalog.tags.js";
 import { checkText } from "../shared/text.rules.js";
 import { ConflictError, InvalidInputError, NotFoundError } from "../errors.js";
 import { isPrismaError } from "../db/prisma-errors.js";

@@ -1,5 +1,5 @@
-import type { TaggedCache } from "../cache/cache.js";
-import { Tags } from "../cache/tags.js";
+import type { DataCache } from "../cache/data-cache.js";
+import { ReadTags } from "./catalog.tags.js";
 import { InvalidInputError } from "../errors.js";
 import { metrics } from "../observability/metrics.js";
 import type { Category, Product, ProductOption, Promotion } from "../generated/prisma/client.js";
@@ -75,15 +75,15 @@ function groupBy<T, K>(keys: readonly K[], rows: T[], keyOf: (row: T) => K): T[]
 }
 
 /**
- * Public catalogue reads, through the tagged Redis cache when one is given (see src/cache/tags.ts for what
- * each entry carries). Batch methods take many ids and answer in the same order with one MGET and at most
- * one SQL statement, so per-request DataLoaders keep a menu query at a constant number of round trips.
+ * Public catalogue reads, always through the data cache (a pass-through when caching is off; catalog.tags.ts
+ * says what each entry carries). Batch methods take many ids and answer in the same order with one MGET and
+ * at most one SQL statement, so per-request DataLoaders keep a menu query at a constant number of round trips.
  */
 export class CatalogService {
   constructor(
     prisma: PrismaClient,
     private readonly publicBaseUrl: string,
-    private readonly cache: TaggedCache | null,
+    private readonly cache: DataCache,
     /** Where uncached reads run: a MySQL replica that has the catalogue's last writes, or the primary. */
     private readonly read: <T>(run: (db: PrismaClient) => Promise<T>) => Promise<T> = (run) => run(prisma),
   ) {}
@@ -97,7 +97,7 @@ export class CatalogService {
   categories(): Promise<Category[]> {
     const load = () =>
       this.read((db) => db.category.findMany({ orderBy: [{ sortOrder: "asc" }, { id: "asc" }] }));
-    return this.cache ? this.cache.getOrLoad("categories", "all", load, () => [Tags.categories]) : load();
+    return this.cache.getOrLoad("categories", "all", load, ReadTags.categoryList);
   }
 
   /** Matches case-insensitively, like the column's collation. */
@@ -119,12 +119,13 @@ export class CatalogService {
       );
       return groupBy(ids, rows, (p) => p.categoryId);
     };
-    return this.cache
-      ? this.cache.getOrLoadMany("category-products", categoryIds, String, load, (_products, id) => [
-          Tags.products,
-          Tags.category(id),
-        ])
-      : load(categoryIds);
+    return this.cache.getOrLoadMany(
+      "category-products",
+      categoryIds,
+      String,
+      load,
+      ReadTags.categoryProducts,
+    );
   }
 
   /** The option rows of each product. */
@@ -138,11 +139,7 @@ export class CatalogService {
       );
       return groupBy(ids, rows, (o) => o.productId);
     };
-    return this.cache
-      ? this.cache.getOrLoadMany("product-options", productIds, String, load, (_options, id) => [
-          Tags.product(id),
-        ])
-      : load(productIds);
+    return this.cache.getOrLoadMany("product-options", productIds, String, load, ReadTags.productOptions);
   }
 
   /**
@@ -162,11 +159,7 @@ export class CatalogService {
   async productByPid(pid: string): Promise<Product | null> {
     if (!PID_SHAPE.test(pid)) return null;
     const load = () => this.read((db) => db.product.findUnique({ where: { pid } }));
-    return this.cache
-      ? this.cache.getOrLoad("product", pid.toLowerCase(), load, (p) =>
-          p ? [Tags.product(p.id)] : [Tags.products],
-        )
-      : load();
+    return this.cache.getOrLoad("product", pid.toLowerCase(), load, ReadTags.productByPid);
   }
 
   /** A page of products by id, after the product with id `afterId`. */
@@ -219,9 +212,7 @@ export class CatalogService {
   async promotions(now = new Date()): Promise<Promotion[]> {
     const load = () =>
       this.read((db) => db.promotion.findMany({ orderBy: [{ sortOrder: "asc" }, { id: "asc" }] }));
-    const all = this.cache
-      ? await this.cache.getOrLoad("promotions", "all", load, () => [Tags.promotions])
-      : await load();
+    const all = await this.cache.getOrLoad("promotions", "all", load, ReadTags.promotionList);
     return all.filter((p) => (!p.startsAt || p.startsAt <= now) && (!p.endsAt || p.endsAt > now));
   }
 }

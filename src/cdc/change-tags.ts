@@ -1,14 +1,16 @@
 /**
- * What a change seen in the binlog invalidates, in terms of src/cache/tags.ts: the same tags the API's own
- * writes invalidate, so a row changed straight in MySQL ends up exactly where an admin mutation would.
+ * What a change seen in the binlog invalidates: binlog tables and columns mapped onto the catalogue's own
+ * choices of tags (src/catalog/catalog.tags.ts), the same the API's writes invalidate, so a row changed
+ * straight in MySQL ends up exactly where an admin mutation would.
  */
 import {
-  Tags,
+  EveryRowChangeTags,
+  type EveryRowTags,
   tagsForCategoryChange,
   tagsForOptionChange,
   tagsForProductChange,
   tagsForPromotionChange,
-} from "../cache/tags.js";
+} from "../catalog/catalog.tags.js";
 import type { UserPart } from "../cache/user-cache.js";
 
 /** The tables whose rows are cached. */
@@ -72,30 +74,16 @@ export function tagsForRowChange(table: CatalogueTable, images: RowImage[]): str
   }
 }
 
-/**
- * What a change to every row of a table invalidates (TRUNCATE, DDL, or a row image we cannot read): the
- * table's broad tags, plus every id tag of the given families. The ids are not knowable from the database
- * after a TRUNCATE or DROP, so the caller takes them from the tag sets present in Redis, which name every
- * cached entry that can be stale.
- */
-export interface TableWideTags {
-  tags: string[];
-  /** Id tag families, as the prefix their tags share (e.g. "product:"). */
-  idTagPrefixes: string[];
-}
-
-// The prefix shared by a family's tags, derived from tags.ts so the two cannot drift apart.
-const prefixOf = (tag: (id: number) => string) => tag(0).slice(0, -1);
-
-export function tagsForTableChange(table: CatalogueTable): TableWideTags {
+/** What a change to every row of a table invalidates (TRUNCATE, DDL, or a row image we cannot read). */
+export function tagsForTableChange(table: CatalogueTable): EveryRowTags {
   switch (table) {
     case "categories":
-      return { tags: [Tags.categories, Tags.products], idTagPrefixes: [prefixOf(Tags.category)] };
+      return EveryRowChangeTags.categories;
     case "products":
-      return { tags: [Tags.products], idTagPrefixes: [prefixOf(Tags.product), prefixOf(Tags.category)] };
+      return EveryRowChangeTags.products;
     case "product_options":
-      return { tags: [], idTagPrefixes: [prefixOf(Tags.product)] };
+      return EveryRowChangeTags.options;
     case "promotions":
-      return { tags: tagsForPromotionChange(), idTagPrefixes: [] };
+      return EveryRowChangeTags.promotions;
   }
 }

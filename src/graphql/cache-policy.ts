@@ -14,15 +14,16 @@ import {
   visitWithTypeInfo,
   BREAK,
 } from "graphql";
-import { Tags } from "../cache/tags.js";
+import { ReadTags } from "../catalog/catalog.tags.js";
 
 // Promotions are left out on purpose: their active window is applied at read time, and a cached response
-// would keep showing one that ended (the data cache beneath still serves them).
-const PUBLIC_ROOT_FIELDS: Record<string, string> = {
-  categories: Tags.categories,
-  category: Tags.categories,
-  products: Tags.products,
-  product: Tags.products,
+// would keep showing one that ended (the data cache beneath still serves them). Each public root field with
+// the tags of the lookup or listing it makes (a new category or product must show up in it).
+const PUBLIC_ROOT_FIELDS: Record<string, () => string[]> = {
+  categories: ReadTags.categoryList,
+  category: ReadTags.categoryList,
+  products: ReadTags.productList,
+  product: ReadTags.productList,
 };
 
 const PUBLIC_TYPES = new Set([
@@ -91,8 +92,8 @@ export function documentScope(schema: GraphQLSchema, document: DocumentNode): Do
 }
 
 interface Entity {
-  id?: number;
-  categoryId?: number;
+  id: number;
+  categoryId: number;
 }
 
 /** Tags for one resolved field of a public response: its root list, and the entities it returned. */
@@ -102,14 +103,14 @@ export function tagsOfField(
   returnType: GraphQLOutputType,
   result: unknown,
 ): string[] {
-  const tags: string[] = [];
-  if (parentIsQuery && PUBLIC_ROOT_FIELDS[fieldName]) tags.push(PUBLIC_ROOT_FIELDS[fieldName]);
+  const tags: string[] =
+    parentIsQuery && PUBLIC_ROOT_FIELDS[fieldName] ? PUBLIC_ROOT_FIELDS[fieldName]() : [];
   const typeName = getNamedType(returnType).name;
-  const entities = (Array.isArray(result) ? result : [result]) as (Entity | null)[];
+  const entities = (Array.isArray(result) ? result : [result]) as (Partial<Entity> | null)[];
   for (const entity of entities) {
     if (!entity || typeof entity.id !== "number") continue;
-    if (typeName === "Category") tags.push(Tags.category(entity.id));
-    else if (typeName === "Product") tags.push(Tags.product(entity.id), Tags.category(entity.categoryId!));
+    if (typeName === "Category") tags.push(...ReadTags.category(entity as Entity));
+    else if (typeName === "Product") tags.push(...ReadTags.product(entity as Entity));
   }
   return tags;
 }

@@ -3,8 +3,58 @@
  * which answers hits before Apollo runs: a hit must only ever be given to a request Apollo would have accepted,
  * in the media type Apollo would have chosen. Anything unusual is left to Apollo.
  */
+import type { IncomingHttpHeaders } from "node:http";
 import type { FastifyRequest } from "fastify";
 import Negotiator from "negotiator";
+
+interface ApolloCsrf {
+  /** Throws when Apollo's CSRF prevention refuses a request with these headers. */
+  preventCsrf(headers: { get(name: string): string | undefined }, requestHeaders: readonly string[]): void;
+  /** The headers `csrfPrevention: true` accepts as proof of a preflight. */
+  recommendedCsrfPreventionRequestHeaders: readonly string[];
+}
+
+// Apollo's own CSRF check, which @apollo/server runs but does not export: loaded from beside its entry point,
+// so that the response cache refuses exactly what Apollo refuses, with no copy of the rule to drift from it.
+const { preventCsrf, recommendedCsrfPreventionRequestHeaders: PREFLIGHT_HEADERS } = (await import(
+  new URL("./preventCsrf.js", import.meta.resolve("@apollo/server")).href
+)) as ApolloCsrf;
+
+/**
+ * Whether Apollo's CSRF prevention (`csrfPrevention: true`) lets a request with these headers through: a
+ * request a browser could send cross-site without a preflight is Apollo's to refuse, and a cache hit must not
+ * answer it. Apollo's check parses the content type; its answer is remembered for the last header values seen,
+ * so a steady client costs a few string comparisons (one check per registration of the hooks).
+ */
+export function apolloCsrfCheck(): (headers: IncomingHttpHeaders) => boolean {
+  let lastContentType: string | undefined;
+  const lastPreflight: (string | undefined)[] = PREFLIGHT_HEADERS.map(() => undefined);
+  let lastPasses: boolean | undefined;
+  return (headers) => {
+    const contentType = headerValue(headers, "content-type");
+    let same = lastPasses !== undefined && contentType === lastContentType;
+    for (let i = 0; same && i < PREFLIGHT_HEADERS.length; i++) {
+      same = headerValue(headers, PREFLIGHT_HEADERS[i]) === lastPreflight[i];
+    }
+    if (same) return lastPasses!;
+    lastContentType = contentType;
+    PREFLIGHT_HEADERS.forEach((name, i) => (lastPreflight[i] = headerValue(headers, name)));
+    try {
+      preventCsrf({ get: (name) => headerValue(headers, name) }, PREFLIGHT_HEADERS);
+      lastPasses = true;
+    } catch {
+      lastPasses = false;
+    }
+    return lastPasses;
+  };
+}
+
+/** A header as Apollo's Fastify integration hands it to Apollo: repeated values joined, empty ones absent. */
+function headerValue(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const value = headers[name];
+  if (!value) return undefined;
+  return Array.isArray(value) ? value.join(", ") : value;
+}
 
 export interface CacheableOperation {
   query: string;

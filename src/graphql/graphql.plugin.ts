@@ -17,7 +17,8 @@ import { createFormatError, graphqlHttpErrorHandler } from "./errors.js";
 import { developmentLandingPagePlugin } from "./landing-page.js";
 import { graphqlLimits } from "./limits.js";
 import { metricsPlugin } from "./metrics.apollo-plugin.js";
-import { registerResponseCache, responseCacheTagsPlugin } from "./response-cache.plugin.js";
+import { registerResponseCache } from "./response-cache-hooks.js";
+import { responseCacheTagsPlugin } from "./response-tags.apollo-plugin.js";
 import { buildGraphQLSchema } from "./schema.js";
 import { refuseHttpSubscriptions } from "../subscriptions/http-refusal.js";
 import { registerSubscriptions } from "../subscriptions/ws-server.js";
@@ -37,12 +38,13 @@ export const graphqlPlugin: FastifyPluginAsync = async (app) => {
   app.setErrorHandler(graphqlHttpErrorHandler);
   const production = config.environment === "production";
   const limits = config.graphqlLimits;
-  const responseCache = config.cache.enabled && config.cache.responseTtlSeconds > 0;
   const schema = await buildGraphQLSchema();
   const limitChecks = graphqlLimits(limits);
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
     introspection: !production,
+    // The response cache answers hits only where this lets a request through (graphql-request.ts runs the
+    // same check with the same headers): change both together.
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
     validationRules: limitChecks.validationRules,
@@ -74,7 +76,7 @@ export const graphqlPlugin: FastifyPluginAsync = async (app) => {
       ApolloServerPluginCacheControlDisabled(),
       production ? ApolloServerPluginLandingPageDisabled() : developmentLandingPagePlugin(),
       ...(production ? [ApolloServerPluginDisableSuggestions()] : []),
-      ...(responseCache ? [responseCacheTagsPlugin()] : []),
+      ...(services.responseCache.enabled ? [responseCacheTagsPlugin()] : []),
     ],
   });
   await apollo.start();
@@ -119,15 +121,13 @@ export const graphqlPlugin: FastifyPluginAsync = async (app) => {
     return payload;
   });
 
-  if (responseCache) {
+  if (services.responseCache.enabled) {
     registerResponseCache(
       app,
       {
-        cache: services.cache,
-        userCache: services.userCache,
+        responseCache: services.responseCache,
         accounts: services.accounts,
         schema,
-        ttlSeconds: config.cache.responseTtlSeconds,
         maxTokens: limits.maxTokens,
         verdictBytes: limits.documentCacheBytes / 4,
       },

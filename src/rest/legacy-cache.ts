@@ -2,35 +2,45 @@ import type { FastifyInstance, FastifyReply } from "fastify";
 import { sendLegacyBytes } from "./legacy-errors.js";
 import { legacyJson } from "./legacy-json.js";
 
-const CACHE = "legacy-response";
+const SPACE = "legacy-response";
 
-export interface LegacyAnswer {
+/**
+ * How a legacy read is kept in the response cache (src/cache/response-cache.ts), declared by its route: the
+ * entry's key from what the request names, and its tags from the catalogue rows the body was built from
+ * (chosen in src/catalog/catalog.tags.ts).
+ */
+export interface LegacyCachePolicy<K, S> {
+  key: (subject: K) => string;
+  tags: (source: S) => string[];
+}
+
+export interface LegacyAnswer<S> {
   status: number;
   body: unknown;
-  /** Cache tags of everything the body was built from (src/cache/tags.ts); none: not worth caching. */
-  tags: string[];
+  /** What the body was built from; null when it names nothing (not worth keeping). */
+  source: S | null;
 }
 
 /**
- * Answers a public legacy read from the response cache (the stored bytes as they are), or builds it and
- * stores it with its tags, so the same invalidations that refresh the data cache refresh these. Off when the
- * response cache is off.
+ * Answers a public legacy read from the response cache (the stored bytes as they are), or builds it and keeps
+ * it under the route's policy, so the same invalidations that refresh the data cache refresh these.
  */
-export async function sendCachedLegacy(
+export async function sendCachedLegacy<K, S>(
   app: FastifyInstance,
   reply: FastifyReply,
-  key: string,
-  build: () => Promise<LegacyAnswer>,
+  policy: LegacyCachePolicy<K, S>,
+  subject: K,
+  build: () => Promise<LegacyAnswer<S>>,
 ): Promise<FastifyReply> {
-  const { config } = app.deps;
-  const ttl = config.cache.enabled ? config.cache.responseTtlSeconds : 0;
-  const found = ttl > 0 ? await app.services.cache.peekBytes(CACHE, key) : null;
-  if (found?.hit) return sendLegacyBytes(reply.header("x-cache", "HIT"), 200, found.bytes);
+  const { responseCache } = app.services;
+  const key = policy.key(subject);
+  const found = responseCache.enabled ? await responseCache.peek(SPACE, key) : null;
+  if (found?.hit) return sendLegacyBytes(responseCache.hit(reply), 200, found.bytes);
   const answer = await build();
   const text = legacyJson(answer.body);
-  if (found && answer.status === 200 && answer.tags.length > 0) {
-    await app.services.cache.putText(CACHE, key, text, answer.tags, found.seq, ttl);
-    reply.header("x-cache", "MISS");
+  if (found && answer.status === 200 && answer.source !== null) {
+    await responseCache.store(SPACE, key, found.seq, text, policy.tags(answer.source));
+    responseCache.miss(reply);
   }
   return sendLegacyBytes(reply, answer.status, Buffer.from(text));
 }

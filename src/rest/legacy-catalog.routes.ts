@@ -1,8 +1,14 @@
 import type { FastifyPluginAsync } from "fastify";
-import { groupOptions, OPTION_LABELS, type OptionGroup } from "../catalog/catalog.service.js";
+import {
+  type Category,
+  groupOptions,
+  OPTION_LABELS,
+  type OptionGroup,
+  type Product,
+} from "../catalog/catalog.service.js";
 import type { OptionKind } from "../generated/prisma/enums.js";
-import { Tags } from "../cache/tags.js";
-import { sendCachedLegacy } from "./legacy-cache.js";
+import { ReadTags } from "../catalog/catalog.tags.js";
+import { type LegacyCachePolicy, sendCachedLegacy } from "./legacy-cache.js";
 import { LegacyHttpError, sendLegacy } from "./legacy-errors.js";
 import { legacyDateTime, PyFloat } from "./legacy-json.js";
 import { productDetailSchema, promotionsSchema, typeProductsSchema, typesSchema } from "./legacy.schemas.js";
@@ -16,12 +22,28 @@ function optionFields(groups: OptionGroup[], kind: OptionKind): [string, string]
   return [group ? group.choices.map((c) => c.value).join("/") : "", group?.label ?? OPTION_LABELS[kind]];
 }
 
-/** The legacy product and promotion routes, over the same catalogue service as GraphQL. */
+/** The category list. */
+const TYPES: LegacyCachePolicy<void, Category[]> = { key: () => "types", tags: ReadTags.categoryList };
+/** The products of one category, keyed by the type asked for. */
+const TYPE_PRODUCTS: LegacyCachePolicy<string, Category> = {
+  key: (type) => `type-products:${type.toLowerCase()}`,
+  tags: (category) => ReadTags.categoryListing(category.id),
+};
+/** One product's detail, keyed by the product the pid named. */
+const PRODUCT_DETAIL: LegacyCachePolicy<Product, Product> = {
+  key: (product) => `product-detail:${product.id}`,
+  tags: (product) => ReadTags.productPage(product.id),
+};
+
+/**
+ * The legacy product and promotion routes, over the same catalogue service as GraphQL. Promotions are not
+ * kept in the response cache: their active window applies at read time.
+ */
 export const legacyCatalogRoutes: FastifyPluginAsync = async (app) => {
   const { catalog } = app.services;
 
   app.get("/products/type", { schema: typesSchema }, async (_req, reply) =>
-    sendCachedLegacy(app, reply, "types", async () => {
+    sendCachedLegacy(app, reply, TYPES, undefined, async () => {
       const categories = [...(await catalog.categories())].sort((a, b) => a.id - b.id);
       const body = {
         result: categories.map((c) => ({
@@ -33,7 +55,7 @@ export const legacyCatalogRoutes: FastifyPluginAsync = async (app) => {
         })),
         code: 400,
       };
-      return { status: 200, body, tags: [Tags.categories] };
+      return { status: 200, body, source: categories };
     }),
   );
 
@@ -43,9 +65,9 @@ export const legacyCatalogRoutes: FastifyPluginAsync = async (app) => {
     async (req, reply) => {
       // Longer than the column: names no category (and must not become a cache key).
       if (tooLong(req.params.type_name)) return sendLegacy(reply, 200, { result: [], code: 500 });
-      return sendCachedLegacy(app, reply, `type-products:${req.params.type_name.toLowerCase()}`, async () => {
+      return sendCachedLegacy(app, reply, TYPE_PRODUCTS, req.params.type_name, async () => {
         const category = await catalog.categoryByType(req.params.type_name);
-        if (!category) return { status: 200, body: { result: [], code: 500 }, tags: [] };
+        if (!category) return { status: 200, body: { result: [], code: 500 }, source: null };
         const [products] = await catalog.productsByCategoryIds([category.id]);
         const body = {
           result: products.map((p) => ({
@@ -65,7 +87,7 @@ export const legacyCatalogRoutes: FastifyPluginAsync = async (app) => {
           })),
           code: 500,
         };
-        return { status: 200, body, tags: [Tags.categories, Tags.products, Tags.category(category.id)] };
+        return { status: 200, body, source: category };
       });
     },
   );
@@ -76,7 +98,7 @@ export const legacyCatalogRoutes: FastifyPluginAsync = async (app) => {
     async (req, reply) => {
       const viewed = tooLong(req.params.pid) ? null : await catalog.viewProduct(req.params.pid);
       if (!viewed) throw new LegacyHttpError(404, "商品不存在");
-      return sendCachedLegacy(app, reply, `product-detail:${viewed.id}`, async () => {
+      return sendCachedLegacy(app, reply, PRODUCT_DETAIL, viewed, async () => {
         // Read again after the response cache's lookup: a body built from what was read before it could be
         // stored as current after an invalidation that came in between.
         const product = await catalog.productByPid(req.params.pid);
@@ -116,7 +138,7 @@ export const legacyCatalogRoutes: FastifyPluginAsync = async (app) => {
             },
           ],
         };
-        return { status: 200, body, tags: [Tags.product(product.id), Tags.categories] };
+        return { status: 200, body, source: product };
       });
     },
   );

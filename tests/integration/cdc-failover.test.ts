@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RedisBreaker } from "../../src/cache/breaker.js";
 import { TaggedCache } from "../../src/cache/cache.js";
 import { whenReady } from "../../src/cache/redis.js";
-import { Tags } from "../../src/cache/tags.js";
+import { Tags } from "../../src/catalog/catalog.tags.js";
 import { createScratchApp, type TestApp } from "../helpers/app.js";
 import { cdcEnv, CdcWorkerProcess, until } from "../helpers/cdc-worker.js";
 import { sqlConnection, testConfig, BINLOG_OFF, binlogRequirement } from "../helpers/env.js";

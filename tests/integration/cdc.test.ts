@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RedisBreaker } from "../../src/cache/breaker.js";
 import { TaggedCache } from "../../src/cache/cache.js";
 import { whenReady } from "../../src/cache/redis.js";
-import { Tags } from "../../src/cache/tags.js";
+import { Tags } from "../../src/catalog/catalog.tags.js";
 import type { Config } from "../../src/config.js";
 import { MenuDocument, ProductDocument } from "../generated/graphql.js";
 import { createScratchApp, type TestApp, userToken } from "../helpers/app.js";

@@ -1,6 +1,6 @@
 import { GraphQLList, parse } from "graphql";
 import { describe, expect, it } from "vitest";
-import { Tags } from "../../src/cache/tags.js";
+import { Tags } from "../../src/catalog/catalog.tags.js";
 import { documentScope, tagsOfField } from "../../src/graphql/cache-policy.js";
 import { buildGraphQLSchema } from "../../src/graphql/schema.js";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Tags } from "../../src/cache/tags.js";
+import { Tags } from "../../src/catalog/catalog.tags.js";
 import {
   isCatalogueTable,
   isUserTable,

@@ -14,7 +14,7 @@ import {
   type SelectionSetNode,
 } from "graphql";
 import type { CatalogService } from "../../catalog/catalog.service.js";
-import type { HitEffects } from "../response-cache.plugin.js";
+import type { HitEffects } from "../response-cache-hooks.js";
 
 /** The root field that shows one product's page: each selection of it is one view. */
 const PRODUCT_FIELD = "product";

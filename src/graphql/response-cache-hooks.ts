@@ -1,20 +1,17 @@
 /**
- * Whole-response caches for GraphQL queries (scopes in src/graphql/cache-policy.ts), `X-Cache: HIT|MISS`:
- * - public documents (every field the same for every caller) in the shared Redis cache, with or without a
+ * The GraphQL adapter's side of the response cache (src/cache/response-cache.ts, which keys, keeps and marks
+ * the answers): which queries may be answered from it, decided per document by src/graphql/cache-policy.ts:
+ * - public documents (every field the same for every caller), shared by every caller with or without a
  *   token: a token changes nothing in their answer. Keyed by the normalised document, the operation name and
- *   the variables; tagged by the entities in the result, so the invalidations that refresh the data cache
- *   refresh these.
- * - documents that read the caller's own data (me, cart, myOrders) in the per-user cache, after the token
- *   was checked, under the user's stamps: every write to the user's data makes them stale on every replica.
+ *   the variables; tagged by the entities in the result (src/graphql/response-tags.apollo-plugin.ts).
+ * - documents that read the caller's own data (me, cart, myOrders), per user, after the token was checked.
  * Mutations and anything touching other types are never cached.
  *
  * A hit is answered before Apollo runs, with the stored bytes as they are: parsing and re-serialising a large
- * menu was most of the cost of a warm request (bench/). A miss runs Apollo; an Apollo plugin collects the
- * tags while fields resolve, and an onSend hook stores the body Apollo wrote.
+ * menu was most of the cost of a warm request (bench/). It is only ever given to a request Apollo would have
+ * accepted (src/graphql/graphql-request.ts). A miss runs Apollo, and an onSend hook stores the body it wrote.
  */
-import { createHash } from "node:crypto";
-import type { ApolloServerPlugin } from "@apollo/server";
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyReply } from "fastify";
 import {
   type DocumentNode,
   type GraphQLSchema,
@@ -25,15 +22,19 @@ import {
 } from "graphql";
 import type { AccountsService } from "../accounts/accounts.service.js";
 import { signedIn } from "../auth/request-identity.js";
-import type { TaggedCache } from "../cache/cache.js";
 import { BoundedLru } from "../cache/lru.js";
-import type { UserCache, UserSlot, UserSnapshot } from "../cache/user-cache.js";
-import { type DocumentScope, documentScope, tagsOfField } from "./cache-policy.js";
+import { canonicalJson, digestKey, type ResponseCache } from "../cache/response-cache.js";
+import type { UserSnapshot } from "../cache/user-cache.js";
+import { type DocumentScope, documentScope } from "./cache-policy.js";
 import { stringHeapBytes } from "./document-memory.js";
-import type { GraphQLContext } from "./context.js";
-import { type CacheableOperation, cacheableOperation, negotiatedContentType } from "./graphql-request.js";
+import {
+  apolloCsrfCheck,
+  type CacheableOperation,
+  cacheableOperation,
+  negotiatedContentType,
+} from "./graphql-request.js";
 
-const CACHE = "graphql-response";
+const SPACE = "graphql-response";
 
 interface Verdict {
   scope: DocumentScope;
@@ -53,7 +54,8 @@ export interface HitEffects {
   run(document: DocumentNode, operationName: string, variables: Record<string, unknown>): Promise<void>;
 }
 
-interface PendingStore {
+/** A public response being computed after a miss: its tags are collected while fields resolve. */
+export interface PendingStore {
   key: string;
   seq: number;
   tags: Set<string>;
@@ -61,7 +63,7 @@ interface PendingStore {
 
 interface PendingUserStore {
   snapshot: UserSnapshot;
-  slot: UserSlot;
+  key: string;
 }
 
 declare module "fastify" {
@@ -71,41 +73,19 @@ declare module "fastify" {
   }
 }
 
-function stableStringify(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableStringify).join(",")}]`;
-  if (value && typeof value === "object") {
-    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableStringify(v)}`).join(",")}}`;
-  }
-  return JSON.stringify(value) ?? "null";
-}
-
-const SIMPLE_CONTENT_TYPES = ["application/x-www-form-urlencoded", "multipart/form-data", "text/plain"];
-
-/**
- * Apollo's CSRF rule, which a hit must not bypass: a request a browser could send cross-site without a
- * preflight (no special header, a "simple" content type or none) is left to Apollo to refuse.
- */
-function passesCsrfCheck(req: FastifyRequest): boolean {
-  if (req.headers["apollo-require-preflight"] || req.headers["x-apollo-operation-name"]) return true;
-  const contentType = req.headers["content-type"]?.split(";")[0].trim().toLowerCase();
-  return Boolean(contentType) && !SIMPLE_CONTENT_TYPES.includes(contentType!);
-}
-
-export interface ResponseCacheOptions {
-  cache: TaggedCache;
-  userCache: UserCache;
+export interface ResponseCacheHooksOptions {
+  responseCache: ResponseCache;
   accounts: AccountsService;
   schema: GraphQLSchema;
-  ttlSeconds: number;
   maxTokens: number;
   /** Memory for remembered verdicts (which documents may be cached, and their printed form). */
   verdictBytes: number;
 }
 
+/** Registers the hooks on the GraphQL adapter; only called while response caching is on. */
 export function registerResponseCache(
   app: FastifyInstance,
-  { cache, userCache, accounts, schema, ttlSeconds, maxTokens, verdictBytes }: ResponseCacheOptions,
+  { responseCache, accounts, schema, maxTokens, verdictBytes }: ResponseCacheHooksOptions,
   hitEffects: HitEffects,
 ): void {
   // Keyed by the operation name and the query text as sent (no hashing on the hot path); the memory bound
@@ -118,7 +98,8 @@ export function registerResponseCache(
       (verdict.normalised ? stringHeapBytes(verdict.normalised) * (verdict.effects ? 11 : 1) + 128 : 0),
   );
   const keyOf = (normalised: string, operationName: string, variables: string) =>
-    createHash("sha256").update(`${normalised}\n${operationName}\n${variables}`).digest("base64url");
+    digestKey(`${normalised}\n${operationName}\n${variables}`);
+  const passesCsrfCheck = apolloCsrfCheck();
 
   const verdictOf = (query: string, operationName: string): Verdict => {
     const id = `${operationName}\n${query}`;
@@ -139,7 +120,7 @@ export function registerResponseCache(
         verdict = {
           scope,
           normalised,
-          plainKey: keyOf(normalised, operationName, stableStringify({})),
+          plainKey: keyOf(normalised, operationName, canonicalJson({})),
           effects: hitEffects.has(document) ? document : undefined,
         };
       }
@@ -158,31 +139,30 @@ export function registerResponseCache(
     { operationName, variables }: CacheableOperation,
   ) => {
     if (effects) await hitEffects.run(effects, operationName, variables);
-    return reply.code(200).type(contentType).header("vary", "Accept").header("x-cache", "HIT").send(bytes);
+    return responseCache.hit(reply.code(200).type(contentType).header("vary", "Accept")).send(bytes);
   };
 
   app.addHook("preHandler", async (req, reply) => {
-    if (req.routeOptions.url !== "/graphql" || !passesCsrfCheck(req)) return;
+    if (req.routeOptions.url !== "/graphql" || !passesCsrfCheck(req.headers)) return;
     const operation = cacheableOperation(req);
     const contentType = negotiatedContentType(req);
     if (!operation || !contentType) return;
     const verdict = verdictOf(operation.query, operation.operationName);
     const { scope, normalised, plainKey } = verdict;
     if (normalised === null) return;
-    const variables = stableStringify(operation.variables);
+    const variables = canonicalJson(operation.variables);
     const key = variables === "{}" ? plainKey! : keyOf(normalised, operation.operationName, variables);
     if (scope === "user") {
       if (!req.headers.authorization) return;
       // A bad token is Apollo's to answer (UNAUTHENTICATED); the check is memoised for it.
       const session = await signedIn(accounts, req).catch(() => null);
       if (!session?.snapshot) return;
-      const slot: UserSlot = { part: "all", name: `graphql:${key}` };
-      const bytes = userCache.peek<string>(session.snapshot, slot);
+      const bytes = responseCache.peekUser(session.snapshot, SPACE, key);
       if (bytes !== undefined) return hit(reply, contentType, bytes, verdict, operation);
-      req.userResponseCache = { snapshot: session.snapshot, slot };
+      req.userResponseCache = { snapshot: session.snapshot, key };
       return;
     }
-    const found = await cache.peekBytes(CACHE, key);
+    const found = await responseCache.peek(SPACE, key);
     if (!found) return;
     if (found.hit) return hit(reply, contentType, found.bytes, verdict, operation);
     req.responseCache = { key, seq: found.seq, tags: new Set() };
@@ -191,39 +171,14 @@ export function registerResponseCache(
   app.addHook("onSend", async (req, reply, payload) => {
     const pending = req.responseCache;
     const pendingUser = req.userResponseCache;
-    if ((!pending && !pendingUser) || reply.getHeader("x-cache") === "HIT") return payload;
-    reply.header("x-cache", "MISS");
-    reply.header("vary", "Accept");
+    // Set after a lookup missed only: a hit was answered before.
+    if (!pending && !pendingUser) return payload;
+    responseCache.miss(reply).header("vary", "Accept");
     // Only complete answers: no errors anywhere in the body.
     if (reply.statusCode !== 200 || typeof payload !== "string" || payload.includes('"errors":'))
       return payload;
-    if (pendingUser) userCache.put(pendingUser.snapshot, pendingUser.slot, payload);
-    else await cache.putText(CACHE, pending!.key, payload, [...pending!.tags], pending!.seq, ttlSeconds);
+    if (pendingUser) responseCache.storeUser(pendingUser.snapshot, SPACE, pendingUser.key, payload);
+    else await responseCache.store(SPACE, pending!.key, pending!.seq, payload, [...pending!.tags]);
     return payload;
   });
-}
-
-/** Collects the cache tags of a response being computed for the response cache (a miss). */
-export function responseCacheTagsPlugin(): ApolloServerPlugin<GraphQLContext> {
-  return {
-    async requestDidStart({ contextValue }) {
-      const pending = contextValue.request.responseCache;
-      if (!pending) return;
-      return {
-        async executionDidStart() {
-          return {
-            willResolveField({ info }) {
-              return (error, result) => {
-                if (error) return;
-                const parentIsQuery = info.parentType === info.schema.getQueryType();
-                for (const tag of tagsOfField(parentIsQuery, info.fieldName, info.returnType, result)) {
-                  pending.tags.add(tag);
-                }
-              };
-            },
-          };
-        },
-      };
-    },
-  };
 }
