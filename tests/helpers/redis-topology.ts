@@ -263,12 +263,18 @@ export class RedisClusterGroup {
       for (const n of nodes) {
         if (!String(await command(n.port, ["CLUSTER", "INFO"])).includes("cluster_state:ok")) return false;
       }
-      // Every node knows every other, and every replica has synced (a replica that has not refuses to fail over).
-      for (const n of nodes) if ((await group.topology(n.port)).length !== nodes.length) return false;
+      // Every node sees every other in its role, and every replica has synced: a replica that has not would
+      // refuse to fail over (its data counts as too old), and one still listed as a primary has no primary yet.
+      for (const n of nodes) {
+        const view = await group.topology(n.port);
+        if (view.length !== nodes.length) return false;
+        if (view.filter((v) => !v.primary && v.primaryId).length !== primaries * replicas) return false;
+      }
       for (const n of await group.topology()) {
         if (n.primary) continue;
         const info = String(await command(n.port, ["INFO", "replication"]));
-        if (!info.includes("master_link_status:up")) return false;
+        if (!info.includes("master_link_status:up") || info.includes("master_sync_in_progress:1"))
+          return false;
       }
       return true;
     }, "the cluster to be ok on every node");

@@ -15,12 +15,10 @@ import { orderEventsChannel } from "../../src/subscriptions/order-events.js";
 import { createTestApp, type TestApp } from "../helpers/app.js";
 import { testConfig } from "../helpers/env.js";
 import { rawGql } from "../helpers/graphql.js";
-import { get } from "../helpers/legacy.js";
 import { command, RedisClusterGroup } from "../helpers/redis-topology.js";
+import { PRODUCT, readRequests, steadyLoad } from "../helpers/steady-load.js";
 import { ORDER_FIELDS, record, wsClient } from "../helpers/subscriptions.js";
 
-const PRODUCT = '{ product(pid: "latte001") { pid price } }';
-const MENU = "{ categories { type name } }";
 const PASSWORD = "coffee123";
 
 let cluster: RedisClusterGroup;
@@ -70,24 +68,9 @@ describe("Redis Cluster failover", () => {
     const replica = before.find((n) => n.primaryId === primaryId)!;
     expect(replica).toBeDefined();
 
-    type Outcome = { at: number; ok: boolean; what: string };
-    const outcomes: Outcome[] = [];
-    let running = true;
-    const requests: [string, () => Promise<boolean>][] = [
-      ["menu", async () => (await rawGql(t.app, { query: MENU })).data !== undefined],
-      [
-        "product",
-        async () => {
-          const r = await rawGql<{ product: { price: string } }>(t.app, { query: PRODUCT });
-          return r.errors === undefined && r.data?.product.price === "28.00";
-        },
-      ],
-      [
-        "me",
-        async () => (await rawGql(t.app, { query: "{ me { id } }" }, customer.token)).errors === undefined,
-      ],
-      ["findMy", async () => (await get(t.app, "/users/findMy", customer.token)).status === 200],
-      ["typeProducts", async () => (await get(t.app, "/products/typeProducts/latte")).status === 200],
+    // Four clients: the reads of the Sentinel test, and one request in six a login (argon2id).
+    const load = steadyLoad([
+      ...readRequests(t, customer.token),
       [
         "login",
         async () =>
@@ -97,42 +80,32 @@ describe("Redis Cluster failover", () => {
             })
           ).data?.login.token !== undefined,
       ],
-    ];
-    // Four clients, each sending its next request 5 ms after the last answer.
-    const load = Array.from({ length: 4 }, async (_, client) => {
-      for (let i = client; running; i++) {
-        const [what, send] = requests[i % requests.length];
-        const ok = await send().catch(() => false);
-        outcomes.push({ at: Date.now(), ok, what });
-        await new Promise((r) => setTimeout(r, 5));
-      }
-    });
+    ]);
 
     await new Promise((r) => setTimeout(r, 1_000));
     const killedAt = Date.now();
     await cluster.node(primaryPort).kill();
 
-    // Failed over: the replica serves the slot, the app uses Redis again and stores and hits cache entries.
-    await eventually(async () => {
-      expect(await cluster.primaryOf(`${prefix}${SEQ_KEY}`)).toBe(replica.port);
-      expect(t.app.services.breaker.available()).toBe(true);
-    }, 60_000);
+    // Failed over: the replica serves the slot, then the app uses Redis again and stores and hits cache entries.
+    await eventually(
+      async () => expect(await cluster.primaryOf(`${prefix}${SEQ_KEY}`)).toBe(replica.port),
+      60_000,
+    );
     const promotedAt = Date.now();
+    await eventually(() => expect(t.app.services.breaker.available()).toBe(true), 60_000);
+    const usableAt = Date.now();
     await t.app.services.cache.invalidate(["products"]);
     await eventually(async () => expect(await xCache(PRODUCT)).toBe("HIT"));
     const cachingAt = Date.now();
     await new Promise((r) => setTimeout(r, 1_000));
-    running = false;
-    await Promise.all(load);
+    await load.stop();
 
-    const failed = outcomes.filter((o) => !o.ok);
-    const during = outcomes.filter((o) => o.at >= killedAt && o.at <= promotedAt).length;
-    const logins = outcomes.filter((o) => o.what === "login").length;
+    const { failed, during, text } = load.summary(killedAt, usableAt);
+    const logins = load.outcomes.filter((o) => o.what === "login").length;
     console.info(
-      `cluster failover: replica promoted and Redis usable again ${promotedAt - killedAt} ms after SIGKILL of ` +
-        `the catalogue's primary, cache hits again after ${cachingAt - killedAt} ms; ${outcomes.length} ` +
-        `requests (${logins} logins), ${during} of them during the failover, ${failed.length} failed` +
-        (failed.length ? ` (${failed.map((f) => f.what).join(", ")})` : ""),
+      `cluster failover: replica promoted ${promotedAt - killedAt} ms after SIGKILL of the catalogue's ` +
+        `primary, Redis usable again after ${usableAt - killedAt} ms, cache hits after ${cachingAt - killedAt} ms; ` +
+        `${text}; ${logins} logins`,
     );
     expect(failed).toEqual([]);
     expect(during).toBeGreaterThan(0);
@@ -170,7 +143,7 @@ describe("Redis Cluster failover", () => {
       // A change that raises no event at all (made in MySQL, no CDC worker here): only a reload can show it.
       await t.db.prisma.order.update({
         where: { orderNo },
-        data: { status: "PREPARING", updatedAt: new Date(Date.now() + 1_000) },
+        data: { status: "PREPARING", updatedAt: new Date() },
       });
       // The one node the app's subscriber is connected to (PUBSUB NUMSUB counts a node's own subscribers).
       const channel = orderEventsChannel(prefix);
