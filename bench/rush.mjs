@@ -18,7 +18,7 @@ import autocannon from "autocannon";
 import { Redis } from "ioredis";
 import { startSqlCounter } from "./sql-counter.mjs";
 
-const ITEMS = [
+export const ITEMS = [
   { pid: "latte001", options: [{ kind: "SUGAR", value: "半糖" }] },
   { pid: "coffee005", options: [{ kind: "MILK", value: "单份奶" }] },
   { pid: "latte003", options: [{ kind: "TEMPERATURE", value: "热" }] },
@@ -73,7 +73,7 @@ export async function registerUsers(url, label, count) {
 }
 
 /** CPU time (user + system) the process has used so far, in ms: what a request costs, whatever the load. */
-function cpuMs(pid, which = "both") {
+export function cpuMs(pid, which = "both") {
   const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
   const [user, system] = [Number(fields[11]), Number(fields[12])];
   return ((which === "user" ? user : which === "system" ? system : user + system) * 1000) / 100;

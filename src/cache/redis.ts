@@ -113,6 +113,10 @@ export function createRedis(
       enableAutoPipelining: commands,
       clusterRetryStrategy: retryStrategy,
       slotsRefreshTimeout: 2_000,
+      // A cluster moves its subscriber to another node when that node dies, and says nothing: the slot map,
+      // refreshed every second, drops the dead node ("-node"), which is when subscriptions reload their state
+      // (src/subscriptions/order-events.ts). Commands refresh it on MOVED and on connection errors.
+      slotsRefreshInterval: commands ? undefined : 1_000,
       redisOptions: { ...options, keyPrefix: undefined },
     };
     redis = counter

@@ -95,7 +95,7 @@ export class ReplicaSet {
   ) {
     this.members = endpoints.map((e) => new Replica(`${e.host}:${e.port}`, e, primary));
     for (const m of this.members) {
-      metrics.dbReplicaInRotation.set({ replica: m.name }, 0);
+      metrics.dbReplicaInRotation.set({ mysql_replica: m.name }, 0);
     }
   }
 
@@ -150,7 +150,7 @@ export class ReplicaSet {
       return result;
     } catch (err) {
       this.markDown(replica, err);
-      metrics.dbReplicaFallbacks.inc({ replica: replica.name });
+      metrics.dbReplicaFallbacks.inc({ mysql_replica: replica.name });
       metrics.dbReads.inc({ target: "primary" });
       return run(this.primary);
     }
@@ -195,8 +195,8 @@ export class ReplicaSet {
   }
 
   private publish(m: Replica): void {
-    metrics.dbReplicaInRotation.set({ replica: m.name }, this.inRotation(m) ? 1 : 0);
-    if (Number.isFinite(m.lagMs)) metrics.dbReplicaLag.set({ replica: m.name }, m.lagMs / 1_000);
+    metrics.dbReplicaInRotation.set({ mysql_replica: m.name }, this.inRotation(m) ? 1 : 0);
+    if (Number.isFinite(m.lagMs)) metrics.dbReplicaLag.set({ mysql_replica: m.name }, m.lagMs / 1_000);
   }
 
   private async pollOnce(): Promise<void> {

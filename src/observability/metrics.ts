@@ -55,16 +55,18 @@ export const metrics = {
     buckets: LATENCY_BUCKETS,
     registers: [registry],
   }),
+  // `mysql_replica`, not `replica`: Prometheus labels every API target with `replica` (app1, app2, ...), and a
+  // scraped label of the same name would be renamed to `exported_replica` (docker/prometheus/prometheus.yml).
   dbReplicaLag: new Gauge({
     name: "db_replica_lag_seconds",
     help: "How far each MySQL read replica is behind the primary (age of the oldest change it has not applied)",
-    labelNames: ["replica"] as const,
+    labelNames: ["mysql_replica"] as const,
     registers: [registry],
   }),
   dbReplicaInRotation: new Gauge({
     name: "db_replica_in_rotation",
     help: "1 while a MySQL read replica answers and lags at most DATABASE_REPLICA_MAX_LAG_MS, else 0",
-    labelNames: ["replica"] as const,
+    labelNames: ["mysql_replica"] as const,
     registers: [registry],
   }),
   dbReads: new Counter({
@@ -76,7 +78,7 @@ export const metrics = {
   dbReplicaFallbacks: new Counter({
     name: "db_replica_fallbacks_total",
     help: "Reads that failed on a replica and were answered by the primary, by replica",
-    labelNames: ["replica"] as const,
+    labelNames: ["mysql_replica"] as const,
     registers: [registry],
   }),
   redisCommands: new Counter({

@@ -149,6 +149,9 @@ function toCartRows(items: Row[]): CartRow[] {
   }));
 }
 
+/** MySQL chose this transaction as a deadlock's victim and rolled all of it back: running it again is safe. */
+export const isDeadlock = (err: unknown) => (err as { errno?: number }).errno === 1213;
+
 /**
  * Runs `work` on one connection inside a transaction that `work` opens itself (its first batch starts with
  * START TRANSACTION, saving a round trip) and commits itself (its last batch ends with COMMIT). Any throw

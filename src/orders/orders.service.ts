@@ -17,7 +17,13 @@ import type { OrderStatus } from "../generated/prisma/enums.js";
 import { metrics } from "../observability/metrics.js";
 import type { UserCache, UserSnapshot } from "../cache/user-cache.js";
 import { priceLine } from "./cart.service.js";
-import type { CartRow, NewOrder, OrderingRepository, OrderWithItems } from "./ordering.repository.js";
+import {
+  type CartRow,
+  isDeadlock,
+  type NewOrder,
+  type OrderingRepository,
+  type OrderWithItems,
+} from "./ordering.repository.js";
 import { type ChosenOption, isValidUnitPrice, MAX_ORDER_TOTAL } from "./pricing.js";
 import { newOrderNumber } from "./order-number.js";
 
@@ -85,8 +91,6 @@ export function requestFingerprint(
     .sort((a, b) => a[0] - b[0] || (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
   return createHash("sha256").update(JSON.stringify({ note, items })).digest("hex");
 }
-
-const isDeadlock = (err: unknown) => (err as { errno?: number }).errno === 1213;
 
 /** Where committed order changes go (live updates, src/subscriptions/order-events.ts); must not throw. */
 export interface OrderEventSink {

@@ -10,11 +10,13 @@
  *   change as a mutation's event and as a CDC hint) therefore cost nothing.
  * - At least once: pub/sub loses what is published while a replica's subscriber connection is down, so when
  *   it is back every stream of the replica loads its current state again (newer versions only get through).
+ *   On a Redis Cluster "back" is when a node left the slot map and the subscription answered again.
  *   A client that reconnects to another replica gets the current state first the same way.
  * - Redis down: same-replica delivery goes on; /ready and `order_events_fanout_degraded` say the fan-out is
  *   degraded until publishing and subscribing work again.
  */
 import { randomUUID } from "node:crypto";
+import { Cluster } from "ioredis";
 import type { RedisClient } from "../cache/redis.js";
 import { Prisma } from "../generated/prisma/client.js";
 import { OrderStatus } from "../generated/prisma/enums.js";
@@ -84,6 +86,8 @@ export interface OrderEventsOptions {
 const MAX_VERSIONS = 10_000;
 /** How long after a failed publish the fan-out still reads as degraded. */
 const FAILURE_WINDOW_MS = 10_000;
+/** How soon a cluster subscriber tries to subscribe again while no node takes it. */
+const RESUBSCRIBE_RETRY_MS = 200;
 
 export class OrderStream implements AsyncIterableIterator<OrderView> {
   private readonly queue: OrderView[] = [];
@@ -181,6 +185,7 @@ export class OrderEvents {
   private subscribed = false;
   private interrupted = false;
   private lastPublishFailure = 0;
+  private resubscribing = false;
 
   constructor(private readonly options: OrderEventsOptions) {
     fanoutState.degraded = () => this.degraded();
@@ -197,6 +202,9 @@ export class OrderEvents {
       if (this.subscribed) this.interrupted = true;
       this.subscribed = false;
     });
+    // In cluster mode the subscriber's node may die without a "close" here (ioredis moves the subscription to
+    // another node by itself): a node leaving the slot map counts as an interruption.
+    if (subscriber instanceof Cluster) subscriber.on("-node", () => this.resubscribe(subscriber));
     subscriber.on("ready", () => {
       // ioredis resubscribes on reconnect before "ready"; a fresh connection subscribes here.
       void subscriber
@@ -213,6 +221,29 @@ export class OrderEvents {
           this.options.logger.warn({ err }, "could not subscribe to order events");
         });
     });
+  }
+
+  /**
+   * After a cluster node left: subscribes again (answered once the subscriber connection, wherever ioredis
+   * put it, is subscribed), then reloads every stream, so that whatever was published meanwhile arrives.
+   */
+  private resubscribe(subscriber: Cluster): void {
+    if (this.subscriber !== subscriber || this.resubscribing) return;
+    this.resubscribing = true;
+    this.subscribed = false;
+    const attempt = (): void => {
+      if (this.subscriber !== subscriber) return;
+      subscriber.subscribe(this.options.channel).then(
+        () => {
+          this.resubscribing = false;
+          this.subscribed = true;
+          this.interrupted = false;
+          this.refreshAll();
+        },
+        () => setTimeout(attempt, RESUBSCRIBE_RETRY_MS).unref(),
+      );
+    };
+    attempt();
   }
 
   async stop(): Promise<void> {

@@ -240,10 +240,23 @@ describe("docker-compose.yml", () => {
 
     const prometheus = parse(read("docker/prometheus/prometheus.yml")) as {
       rule_files: string[];
-      scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[];
+      scrape_configs: {
+        job_name: string;
+        static_configs?: { targets: string[] }[];
+        file_sd_configs?: { files: string[] }[];
+      }[];
     };
+    // Static targets, or the targets of the files beside prometheus.yml (the CDC workers' list).
     const targets = Object.fromEntries(
-      prometheus.scrape_configs.map((job) => [job.job_name, job.static_configs.flatMap((c) => c.targets)]),
+      prometheus.scrape_configs.map((job) => [
+        job.job_name,
+        [
+          ...(job.static_configs ?? []),
+          ...(job.file_sd_configs ?? []).flatMap(({ files }) =>
+            files.flatMap((file) => parse(read(`docker/prometheus/${file}`)) as { targets: string[] }[]),
+          ),
+        ].flatMap((c) => c.targets),
+      ]),
     );
     expect(targets.api).toEqual(replicaAddresses);
     expect(targets.cdc).toEqual([`cdc:${compose.services.cdc.environment!.CDC_METRICS_PORT}`]);

@@ -36,6 +36,9 @@ const REQUIRED_ALERTS = [
   "CdcWorkerDown",
   "CdcBinlogDisconnected",
   "CdcLagHigh",
+  "CdcNoLeaseHolder",
+  "MysqlReplicaLagHigh",
+  "MysqlReplicaOutOfRotation",
 ];
 
 const promtoolMissing = spawnSync("promtool", ["--version"]).error
@@ -77,12 +80,13 @@ describe.skipIf(promtoolMissing !== undefined && process.env.CI !== "true")(
 );
 
 describe("docker/prometheus", () => {
-  it("scrapes each replica with its `replica` label, and the CDC worker", () => {
+  it("scrapes each replica with its `replica` label, and the CDC workers (two in the scale overlay)", () => {
     const config = parse(read(PROMETHEUS_FILE)) as {
       rule_files: string[];
       scrape_configs: {
         job_name: string;
         static_configs: { targets: string[]; labels?: Record<string, string> }[];
+        file_sd_configs?: { files: string[] }[];
       }[];
     };
     expect(config.rule_files).toEqual(["alerts.yml"]);
@@ -95,7 +99,33 @@ describe("docker/prometheus", () => {
       ["app2:8000", "app2"],
       ["app3:8000", "app3"],
     ]);
-    expect(job("cdc").flatMap((group) => group.targets)).toEqual(["cdc:9465"]);
+    // The workers' list is a file beside the config; the scale overlay mounts its own over it.
+    const cdc = config.scrape_configs.find((j) => j.job_name === "cdc")!;
+    expect(cdc.file_sd_configs).toEqual([{ files: ["cdc-workers.yml"] }]);
+    type Groups = { targets: string[]; labels: { worker: string } }[];
+    const workers = (file: string) =>
+      (parse(read(file)) as Groups).flatMap((g) => g.targets.map((t) => [t, g.labels.worker]));
+    expect(workers("docker/prometheus/cdc-workers.yml")).toEqual([["cdc:9465", "cdc"]]);
+    expect(workers("docker/prometheus/cdc-workers.scale.yml")).toEqual([
+      ["cdc:9465", "cdc"],
+      ["cdc2:9465", "cdc2"],
+    ]);
+    const mounts = (file: string) =>
+      (parse(read(file), { merge: true }) as { services: { prometheus: { volumes: string[] } } }).services
+        .prometheus.volumes;
+    expect(mounts("docker-compose.yml")).toContain(
+      "./docker/prometheus/cdc-workers.yml:/etc/prometheus/cdc-workers.yml:ro",
+    );
+    expect(mounts("docker-compose.scale.yml")).toEqual([
+      "./docker/prometheus/cdc-workers.scale.yml:/etc/prometheus/cdc-workers.yml:ro",
+    ]);
+    // Every service the scale overlay scrapes is one of its CDC workers.
+    const scale = parse(read("docker-compose.scale.yml"), { merge: true }) as {
+      services: Record<string, unknown>;
+    };
+    for (const [target] of workers("docker/prometheus/cdc-workers.scale.yml")) {
+      expect(Object.keys(scale.services)).toContain(target.split(":")[0]);
+    }
   });
 
   it("has every required alert, with a severity, a `for`, and annotations that quote the value", () => {

@@ -1,7 +1,7 @@
 /**
  * Real Redis topologies for tests, started from the redis-server binary on free ports in temporary
- * directories (no Docker): a Sentinel group (one primary, one replica, three sentinels) and a Redis Cluster of
- * three primaries. Every process is killed and every directory removed by `stop()`, and by an exit handler of
+ * directories (no Docker): a Sentinel group (one primary, one replica, three sentinels) and a Redis Cluster
+ * (three primaries, with or without a replica each). Every process is killed and every directory removed by `stop()`, and by an exit handler of
  * the process that started them if a test file dies before its afterAll.
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
@@ -213,17 +213,26 @@ export class SentinelGroup {
   }
 }
 
-/** A Redis Cluster of three primaries (no replicas), every slot assigned. */
+/** One line of CLUSTER NODES: a node's port, role, and (for a replica) its primary's id. */
+export interface ClusterNodeInfo {
+  id: string;
+  port: number;
+  primary: boolean;
+  primaryId: string | undefined;
+  failed: boolean;
+}
+
+/** A Redis Cluster of `primaries` primaries with `replicas` replicas each, every slot assigned. */
 export class RedisClusterGroup {
   private constructor(
     private readonly dir: string,
     readonly nodes: RedisProcess[],
   ) {}
 
-  static async start(size = 3): Promise<RedisClusterGroup> {
+  static async start(primaries = 3, replicas = 0): Promise<RedisClusterGroup> {
     const dir = tempDir("cluster");
     const nodes: RedisProcess[] = [];
-    for (let i = 0; i < size; i++) {
+    for (let i = 0; i < primaries * (1 + replicas); i++) {
       const port = await freePort();
       // The cluster bus port is port + 10000 unless given: a free one of its own.
       const busPort = await freePort();
@@ -246,16 +255,64 @@ export class RedisClusterGroup {
       "create",
       ...nodes.map((n) => `127.0.0.1:${n.port}`),
       "--cluster-replicas",
-      "0",
+      String(replicas),
       "--cluster-yes",
     ]);
+    const group = new RedisClusterGroup(dir, nodes);
     await waitFor(async () => {
       for (const n of nodes) {
         if (!String(await command(n.port, ["CLUSTER", "INFO"])).includes("cluster_state:ok")) return false;
       }
+      // Every node sees every other in its role, and every replica has synced: a replica that has not would
+      // refuse to fail over (its data counts as too old), and one still listed as a primary has no primary yet.
+      for (const n of nodes) {
+        const view = await group.topology(n.port);
+        if (view.length !== nodes.length) return false;
+        if (view.filter((v) => !v.primary && v.primaryId).length !== primaries * replicas) return false;
+      }
+      for (const n of await group.topology()) {
+        if (n.primary) continue;
+        const info = String(await command(n.port, ["INFO", "replication"]));
+        if (!info.includes("master_link_status:up") || info.includes("master_sync_in_progress:1"))
+          return false;
+      }
       return true;
     }, "the cluster to be ok on every node");
-    return new RedisClusterGroup(dir, nodes);
+    return group;
+  }
+
+  /** CLUSTER NODES as one live node (by default the first that answers) sees it. */
+  async topology(port?: number): Promise<ClusterNodeInfo[]> {
+    for (const node of port === undefined ? this.nodes.filter((n) => n.alive) : [{ port }]) {
+      const text = await command(node.port, ["CLUSTER", "NODES"]);
+      if (typeof text !== "string") continue;
+      return text
+        .trim()
+        .split("\n")
+        .map((line) => {
+          const [id, address, flags, primaryId] = line.split(" ");
+          return {
+            id,
+            port: Number(address.split("@")[0].split(":")[1]),
+            primary: flags.split(",").includes("master"),
+            primaryId: primaryId === "-" ? undefined : primaryId,
+            failed: flags.split(",").includes("fail"),
+          };
+        });
+    }
+    return [];
+  }
+
+  /** The port of the primary serving `key`'s slot, as a live node sees it. */
+  async primaryOf(key: string): Promise<number> {
+    const live = this.nodes.find((n) => n.alive)!;
+    const slot = Number(await command(live.port, ["CLUSTER", "KEYSLOT", key]));
+    const slots = (await command(live.port, ["CLUSTER", "SLOTS"])) as [number, number, [string, number]][];
+    return slots.find(([from, to]) => slot >= from && slot <= to)![2][1];
+  }
+
+  node(port: number): RedisProcess {
+    return this.nodes.find((n) => n.port === port)!;
   }
 
   /** REDIS_CLUSTER_NODES for the app. */

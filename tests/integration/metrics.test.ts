@@ -187,8 +187,21 @@ beforeAll(async () => {
   );
   expect(order.errors).toBeUndefined();
 
-  // Process metrics (counters, histograms) are one registry for every app of this file; gauges are per app.
-  appMetrics = (await t.app.inject({ method: "GET", url: "/metrics" })).body;
+  // The read-replica gauges have samples only where replicas are configured: the primary itself stands in for
+  // one (it never has a replica's position, so it stays out of rotation, and its lag is still measured).
+  const withReplica = await createTestApp({
+    DATABASE_REPLICA_URLS: `mysql://${t.config.db.host}:${t.config.db.port}`,
+    DATABASE_REPLICA_POLL_MS: "100",
+  });
+  try {
+    // Process metrics (counters, histograms) are one registry for every app of this file; gauges are per app.
+    appMetrics = await until("the replica gauges on /metrics", async () => {
+      const text = (await t.app.inject({ method: "GET", url: "/metrics" })).body;
+      return series(text, "db_replica_lag_seconds").length > 0 ? text : undefined;
+    });
+  } finally {
+    await withReplica.close();
+  }
   scratchMetrics = (await scratch.app.inject({ method: "GET", url: "/metrics" })).body;
   workerMetrics = await until("cdc_events_total of the write on the worker's /metrics", async () => {
     const text = await (await worker.get("/metrics")).text();

@@ -157,7 +157,7 @@ describe.skipIf(skipWithoutBinlog)("MySQL read replicas (need the primary's binl
       expect(state(t).up).toBe(true);
       expect(state(t).lagMs).toBeGreaterThan(1_000);
       const exported = (await metrics.dbReplicaLag.get()).values.find(
-        (v) => v.labels.replica === state(t).name,
+        (v) => v.labels.mysql_replica === state(t).name,
       );
       expect(exported!.value).toBeGreaterThan(1);
       // Out of rotation: the primary answers, with the change the replica has not applied.

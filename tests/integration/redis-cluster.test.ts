@@ -12,7 +12,7 @@ import { orderEventsChannel } from "../../src/subscriptions/order-events.js";
 import { createTestApp, type TestApp, userToken } from "../helpers/app.js";
 import { testConfig } from "../helpers/env.js";
 import { rawGql } from "../helpers/graphql.js";
-import { command, RedisClusterGroup } from "../helpers/redis-topology.js";
+import { RedisClusterGroup } from "../helpers/redis-topology.js";
 import { ORDER_FIELDS, record, wsClient } from "../helpers/subscriptions.js";
 
 const eventually = (assertion: () => void | Promise<void>) =>
@@ -45,16 +45,7 @@ afterAll(async () => {
 });
 
 /** The node (port) serving a key's slot. */
-async function nodeOf(key: string): Promise<number> {
-  const slot = Number(await command(cluster.nodes[0].port, ["CLUSTER", "KEYSLOT", key]));
-  const slots = (await command(cluster.nodes[0].port, ["CLUSTER", "SLOTS"])) as [
-    number,
-    number,
-    [string, number],
-  ][];
-  const range = slots.find(([from, to]) => slot >= from && slot <= to)!;
-  return range[2][1];
-}
+const nodeOf = (key: string) => cluster.primaryOf(key);
 
 describe("Redis Cluster", () => {
   it("caches tagged values, invalidates them from another replica, and finds cached tags on every primary", async () => {

@@ -9,11 +9,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createTestApp, type TestApp, userToken } from "../helpers/app.js";
 import { testConfig } from "../helpers/env.js";
 import { rawGql } from "../helpers/graphql.js";
-import { get } from "../helpers/legacy.js";
 import { SentinelGroup } from "../helpers/redis-topology.js";
-
-const PRODUCT = '{ product(pid: "latte001") { pid price } }';
-const MENU = "{ categories { type name } }";
+import { PRODUCT, readRequests, steadyLoad } from "../helpers/steady-load.js";
 
 let group: SentinelGroup;
 let t: TestApp;
@@ -49,31 +46,7 @@ describe("Redis Sentinel", () => {
 
   it("keeps answering while Sentinel promotes the replica after the primary is killed, then caches again", async () => {
     const token = await userToken(t);
-    type Outcome = { at: number; ok: boolean; what: string };
-    const outcomes: Outcome[] = [];
-    let running = true;
-    const requests: [string, () => Promise<boolean>][] = [
-      ["menu", async () => (await rawGql(t.app, { query: MENU })).data !== undefined],
-      [
-        "product",
-        async () => {
-          const r = await rawGql<{ product: { price: string } }>(t.app, { query: PRODUCT });
-          return r.errors === undefined && r.data?.product.price === "28.00";
-        },
-      ],
-      ["me", async () => (await rawGql(t.app, { query: "{ me { id } }" }, token)).errors === undefined],
-      ["findMy", async () => (await get(t.app, "/users/findMy", token)).status === 200],
-      ["typeProducts", async () => (await get(t.app, "/products/typeProducts/latte")).status === 200],
-    ];
-    // Four clients, each sending its next request 5 ms after the last answer.
-    const load = Array.from({ length: 4 }, async (_, client) => {
-      for (let i = client; running; i++) {
-        const [what, send] = requests[i % requests.length];
-        const ok = await send().catch(() => false);
-        outcomes.push({ at: Date.now(), ok, what });
-        await new Promise((r) => setTimeout(r, 5));
-      }
-    });
+    const load = steadyLoad(readRequests(t, token));
 
     await new Promise((r) => setTimeout(r, 1_000));
     const killedAt = Date.now();
@@ -89,15 +62,11 @@ describe("Redis Sentinel", () => {
     );
     const promotedAt = Date.now();
     await new Promise((r) => setTimeout(r, 1_000));
-    running = false;
-    await Promise.all(load);
+    await load.stop();
 
-    const failed = outcomes.filter((o) => !o.ok);
-    const during = outcomes.filter((o) => o.at >= killedAt && o.at <= promotedAt).length;
+    const { failed, during, text } = load.summary(killedAt, promotedAt);
     console.info(
-      `sentinel failover: Redis usable again ${promotedAt - killedAt} ms after SIGKILL of the primary; ` +
-        `${outcomes.length} requests, ${during} of them during the failover, ${failed.length} failed` +
-        (failed.length ? ` (${failed.map((f) => f.what).join(", ")})` : ""),
+      `sentinel failover: Redis usable again ${promotedAt - killedAt} ms after SIGKILL of the primary; ${text}`,
     );
     expect(failed).toEqual([]);
     expect(during).toBeGreaterThan(0);
