@@ -1,10 +1,10 @@
 import type { FastifyPluginAsync } from "fastify";
 import {
-  type Category,
+  type CategoryRow,
   groupOptions,
   OPTION_LABELS,
   type OptionGroup,
-  type Product,
+  type ProductRow,
 } from "../catalog/catalog.service.js";
 import type { OptionKind } from "../generated/prisma/enums.js";
 import { ReadTags } from "../catalog/catalog.tags.js";
@@ -23,14 +23,14 @@ function optionFields(groups: OptionGroup[], kind: OptionKind): [string, string]
 }
 
 /** The category list. */
-const TYPES: LegacyCachePolicy<void, Category[]> = { key: () => "types", tags: ReadTags.categoryList };
+const TYPES: LegacyCachePolicy<void, CategoryRow[]> = { key: () => "types", tags: ReadTags.categoryList };
 /** The products of one category, keyed by the type asked for. */
-const TYPE_PRODUCTS: LegacyCachePolicy<string, Category> = {
+const TYPE_PRODUCTS: LegacyCachePolicy<string, CategoryRow> = {
   key: (type) => `type-products:${type.toLowerCase()}`,
   tags: (category) => ReadTags.categoryListing(category.id),
 };
 /** One product's detail, keyed by the product the pid named. */
-const PRODUCT_DETAIL: LegacyCachePolicy<Product, Product> = {
+const PRODUCT_DETAIL: LegacyCachePolicy<ProductRow, ProductRow> = {
   key: (product) => `product-detail:${product.id}`,
   tags: (product) => ReadTags.productPage(product.id),
 };
