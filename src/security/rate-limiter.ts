@@ -22,6 +22,8 @@ interface LocalBucket {
   windowMs: number;
   /** Hits counted here and not yet added in Redis. */
   unsynced: number;
+  /** Hits on their way to Redis: counted until its answer (which includes them) arrives. */
+  syncing: number;
   /** The shared count as Redis last answered, and when that window ends. */
   shared: number;
   endsAt: number;
@@ -118,10 +120,16 @@ export class RateLimiter {
     const now = Date.now();
     let state = this.local.get(bucket);
     if (!state || now >= state.endsAt) {
-      state = { windowMs: windowSeconds * 1000, unsynced: 0, shared: 0, endsAt: now + windowSeconds * 1000 };
+      state = {
+        windowMs: windowSeconds * 1000,
+        unsynced: 0,
+        syncing: 0,
+        shared: 0,
+        endsAt: now + windowSeconds * 1000,
+      };
       this.local.set(bucket, state);
     }
-    if (state.shared + state.unsynced >= limit) {
+    if (state.shared + state.syncing + state.unsynced >= limit) {
       throw new RateLimitedError(message, Math.max(1, Math.ceil((state.endsAt - now) / 1000)));
     }
     state.unsynced++;
@@ -131,7 +139,7 @@ export class RateLimiter {
   private async sync(): Promise<void> {
     const now = Date.now();
     for (const [bucket, state] of this.local) {
-      if (now >= state.endsAt && state.unsynced === 0) this.local.delete(bucket);
+      if (now >= state.endsAt && state.unsynced === 0 && state.syncing === 0) this.local.delete(bucket);
     }
     if (!this.breaker.available()) return;
     await Promise.all(
@@ -139,6 +147,7 @@ export class RateLimiter {
         const hits = state.unsynced;
         if (hits === 0) return;
         state.unsynced = 0;
+        state.syncing += hits;
         try {
           const [count, ttlMs] = (await this.add(`rl:${bucket}`, state.windowMs, hits)) as [number, number];
           state.shared = count;
@@ -146,6 +155,8 @@ export class RateLimiter {
         } catch (err) {
           state.unsynced += hits;
           this.breaker.failure(err);
+        } finally {
+          state.syncing -= hits;
         }
       }),
     );

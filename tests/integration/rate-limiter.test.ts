@@ -5,6 +5,7 @@ import { createRedis, type RedisClient, whenReady } from "../../src/cache/redis.
 import { RateLimitedError } from "../../src/errors.js";
 import { RateLimiter } from "../../src/security/rate-limiter.js";
 import { testConfig } from "../helpers/env.js";
+import { freePort, PrivateRedis } from "../helpers/redis-server.js";
 
 const silent = pino({ level: "silent" });
 const config = testConfig();
@@ -18,8 +19,12 @@ afterAll(async () => {
 });
 
 /** A limiter as one replica has it: its own connection and local counts. */
-async function replica(): Promise<RateLimiter> {
-  const redis = createRedis({ ...config.redis, keyPrefix });
+async function replica(server?: PrivateRedis): Promise<RateLimiter> {
+  const redis = createRedis(
+    server
+      ? { ...config.redis, host: "127.0.0.1", port: server.port, mode: { kind: "standalone" }, keyPrefix }
+      : { ...config.redis, keyPrefix },
+  );
   await whenReady(redis, 2_000);
   const limiter = new RateLimiter(redis, new RedisBreaker(redis, silent), silent);
   opened.push({ redis, limiter });
@@ -53,5 +58,26 @@ describe("RateLimiter.count (the per-request limit)", () => {
     expect(allowed(b, bucket, 5)).toBe(5);
     await new Promise((r) => setTimeout(r, 250)); // b adds its hits and learns a's
     expect(allowed(b, bucket, 20)).toBe(5);
+  });
+
+  it("keeps counting the hits on their way to Redis while Redis has not answered", async () => {
+    // Seen under load: the hits being added were dropped from the local count until Redis answered, so a
+    // slow answer let a client through past its limit.
+    const server = new PrivateRedis(await freePort());
+    await server.start();
+    try {
+      const limiter = await replica(server);
+      const bucket = `in-flight-${Date.now()}`;
+      expect(allowed(limiter, bucket, 40)).toBe(40);
+      server.freeze();
+      await new Promise((r) => setTimeout(r, 300)); // a sync is sent and waits for the frozen server
+      expect(allowed(limiter, bucket, 20)).toBe(10);
+      server.thaw();
+      await new Promise((r) => setTimeout(r, 300));
+      expect(allowed(limiter, bucket, 5)).toBe(0);
+    } finally {
+      server.thaw();
+      await server.kill();
+    }
   });
 });
