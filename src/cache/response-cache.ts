@@ -40,10 +40,10 @@ export class ResponseCache {
 
   /**
    * The stored bytes of `space`/`key` (`hit`), or a miss with the invalidation number to hand back to
-   * `store`, or null when Redis is unavailable (then nothing is stored either).
+   * `store`, or null when response caching is off or Redis is unavailable (then nothing is stored either).
    */
   peek(space: string, key: string) {
-    return this.options.cache.peekBytes(space, key);
+    return this.enabled ? this.options.cache.peekBytes(space, key) : Promise.resolve(null);
   }
 
   /** Keeps a response computed after `peek` missed (`seq` from that miss), with the tags of what it shows. */

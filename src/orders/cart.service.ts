@@ -7,7 +7,7 @@ import { InvalidInputError, NotFoundError } from "../errors.js";
 import { Prisma, type PrismaClient } from "../generated/prisma/client.js";
 import type { ProductRow, ProductOptionRow } from "../catalog/catalog.service.js";
 import type { UserCache, UserSnapshot } from "../cache/user-cache.js";
-import { type CartRow, isDeadlock, type OrderingRepository } from "./ordering.repository.js";
+import type { CartRow, OrderingRepository } from "./ordering.repository.js";
 import {
   checkQuantity,
   type ChosenOption,
@@ -158,26 +158,11 @@ export class CartService {
     const key = selectionKey(chosen);
     const price = sellable(unitPrice(product, chosen), product.name, "options");
 
-    const change = () =>
-      this.repository.addToCart(
-        userId,
-        { productId: product.id, options: key, quantity, unitPrice: price },
-        { maxQuantity: MAX_QUANTITY, maxItems: MAX_CART_ITEMS },
-      );
-    let result: Awaited<ReturnType<typeof change>>;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        result = await change();
-        break;
-      } catch (err) {
-        // Adds of one user are serialised by the user's row lock, but the cart rows of neighbouring users share
-        // index gaps: under load (bench/mysql-primary.mjs, 32 customers) about 1% of adds were a deadlock's
-        // victim against another user's add or checkout. The whole transaction was rolled back: run it again.
-        if (isDeadlock(err) && attempt < 3) continue;
-        throw err;
-      }
-    }
-    const { added, cart } = result;
+    const { added, cart } = await this.repository.addToCart(
+      userId,
+      { productId: product.id, options: key, quantity, unitPrice: price },
+      { maxQuantity: MAX_QUANTITY, maxItems: MAX_CART_ITEMS },
+    );
     if (!added) {
       const item = cart.find(
         (r) => r.productId === product.id && r.options.toLowerCase() === key.toLowerCase(),

@@ -19,7 +19,6 @@ import type { UserCache, UserSnapshot } from "../cache/user-cache.js";
 import { priceLine } from "./cart.service.js";
 import {
   type CartRow,
-  isDeadlock,
   type NewOrder,
   type OrderingRepository,
   type OrderWithItems,
@@ -150,17 +149,9 @@ export class OrdersService {
     const note = (input.note ?? "").trim();
     if ([...note].length > 200) throw new InvalidInputError("note", "note must be at most 200 characters");
 
-    let placed: { order: OrderWithItems; replayed: boolean };
-    for (let attempt = 0; ; attempt++) {
-      try {
-        placed = await this.checkout(userId, input.idempotencyKey, note);
-        break;
-      } catch (err) {
-        // Two checkouts of one user are serialised by the cart lock; a deadlock with another writer is retried.
-        if (isDeadlock(err) && attempt < 3) continue;
-        throw err;
-      }
-    }
+    // Two checkouts of one user are serialised by the cart lock; a deadlock with another writer is retried
+    // by the repository.
+    const placed = await this.checkout(userId, input.idempotencyKey, note);
     // Committed: from here on nothing may turn the answer into an error. The per-user stamps are written
     // before answering (read-your-writes on every replica); `touch` never throws.
     const order = toView(placed.order);

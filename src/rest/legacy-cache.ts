@@ -34,7 +34,7 @@ export async function sendCachedLegacy<K, S>(
 ): Promise<FastifyReply> {
   const { responseCache } = app.services;
   const key = policy.key(subject);
-  const found = responseCache.enabled ? await responseCache.peek(SPACE, key) : null;
+  const found = await responseCache.peek(SPACE, key);
   if (found?.hit) return sendLegacyBytes(responseCache.hit(reply), 200, found.bytes);
   const answer = await build();
   const text = legacyJson(answer.body);

@@ -3,12 +3,20 @@
  * sending its next request 5 ms after the last answer, cycling over a list of reads. Every answer is recorded
  * with its time, so a test can count what failed and what was answered during a failover window.
  */
+import { expect } from "vitest";
 import type { TestApp } from "./app.js";
 import { rawGql } from "./graphql.js";
 import { get } from "./legacy.js";
 
 export const PRODUCT = '{ product(pid: "latte001") { pid price } }';
 export const MENU = "{ categories { type name } }";
+
+/** The X-Cache header of a GraphQL query's answer (HIT, MISS, or none while Redis is out of use). */
+export async function xCache(t: TestApp, query: string): Promise<string | undefined> {
+  const res = await t.app.inject({ method: "POST", url: "/graphql", payload: { query } });
+  expect(res.statusCode).toBe(200);
+  return res.headers["x-cache"] as string | undefined;
+}
 
 export type LoadRequest = [what: string, send: () => Promise<boolean>];
 export interface Outcome {

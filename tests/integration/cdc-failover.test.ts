@@ -80,6 +80,23 @@ async function freshProducts(label: string, active: CdcWorkerProcess) {
   return { ids, cached };
 }
 
+/**
+ * A stream of direct SQL updates, one per product 10 ms apart, with a failure injected by `midway` before the
+ * middle one. Resolves to the standby's takeover time that `midway` watches for.
+ */
+async function updateEach(
+  ids: number[],
+  midway: () => Promise<{ takeover: Promise<number> }>,
+): Promise<number> {
+  let watch: { takeover: Promise<number> } | undefined;
+  for (const [i, id] of ids.entries()) {
+    if (i === CHANGES / 2) watch = await midway();
+    await sql.query("UPDATE products SET price = price + 1 WHERE id = ?", [id]);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return watch!.takeover;
+}
+
 describe.skipIf(skipWithoutBinlog)("CDC worker failover (two real processes, one lease)", () => {
   it("follows the binlog with exactly one worker, and loses no change when the active one is killed", async () => {
     const first = new CdcWorkerProcess(cdcEnv(t.config, serverIds[0]!));
@@ -96,19 +113,15 @@ describe.skipIf(skipWithoutBinlog)("CDC worker failover (two real processes, one
     expect(await cached()).toHaveLength(CHANGES);
 
     let killedAt = 0;
-    let takeover: Promise<number> | undefined;
-    for (const [i, id] of ids.entries()) {
-      if (i === CHANGES / 2) {
-        await first.kill();
-        killedAt = Date.now();
-        takeover = second
+    const takeoverMs = await updateEach(ids, async () => {
+      await first.kill();
+      killedAt = Date.now();
+      return {
+        takeover: second
           .healthWhere((h) => h.role === "active" && h.binlog === "following")
-          .then(() => Date.now() - killedAt);
-      }
-      await sql.query("UPDATE products SET price = price + 1 WHERE id = ?", [id]);
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    const takeoverMs = await takeover!;
+          .then(() => Date.now() - killedAt),
+      };
+    });
     await until("every change's entry invalidated", async () => (await cached()).length === 0, 20_000);
     const allInvalidatedMs = Date.now() - killedAt;
     console.log(
@@ -135,19 +148,15 @@ describe.skipIf(skipWithoutBinlog)("CDC worker failover (two real processes, one
     expect(await cached()).toHaveLength(CHANGES);
 
     let frozenAt = 0;
-    let takeover: Promise<number> | undefined;
-    for (const [i, id] of ids.entries()) {
-      if (i === CHANGES / 2) {
-        first.freeze();
-        frozenAt = Date.now();
-        takeover = second
+    const takeoverMs = await updateEach(ids, async () => {
+      first.freeze();
+      frozenAt = Date.now();
+      return {
+        takeover: second
           .healthWhere((h) => h.role === "active" && h.binlog === "following", 30_000)
-          .then(() => Date.now() - frozenAt);
-      }
-      await sql.query("UPDATE products SET price = price + 1 WHERE id = ?", [id]);
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    const takeoverMs = await takeover!;
+          .then(() => Date.now() - frozenAt),
+      };
+    });
     await until("every change's entry invalidated", async () => (await cached()).length === 0, 30_000);
     const allInvalidatedMs = Date.now() - frozenAt;
     // Back from its pause, the old holder finds the lock gone and stands by: one follower again.

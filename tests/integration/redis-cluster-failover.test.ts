@@ -16,7 +16,7 @@ import { createTestApp, type TestApp } from "../helpers/app.js";
 import { testConfig } from "../helpers/env.js";
 import { rawGql } from "../helpers/graphql.js";
 import { command, RedisClusterGroup } from "../helpers/redis-topology.js";
-import { PRODUCT, readRequests, steadyLoad } from "../helpers/steady-load.js";
+import { PRODUCT, readRequests, steadyLoad, xCache } from "../helpers/steady-load.js";
 import { ORDER_FIELDS, record, wsClient } from "../helpers/subscriptions.js";
 
 const PASSWORD = "coffee123";
@@ -44,12 +44,6 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-async function xCache(query: string): Promise<string | undefined> {
-  const res = await t.app.inject({ method: "POST", url: "/graphql", payload: { query } });
-  expect(res.statusCode).toBe(200);
-  return res.headers["x-cache"] as string | undefined;
-}
-
 async function register(label: string) {
   const username = `clfo_${label}_${process.pid}`;
   const session = await t.app.services.accounts.register({ username, password: PASSWORD }, "127.0.0.1");
@@ -59,8 +53,8 @@ async function register(label: string) {
 describe("Redis Cluster failover", () => {
   it("keeps answering reads and logins while a replica replaces the catalogue's primary, then caches again", async () => {
     const customer = await register("load");
-    await xCache(PRODUCT);
-    await eventually(async () => expect(await xCache(PRODUCT)).toBe("HIT"));
+    await xCache(t, PRODUCT);
+    await eventually(async () => expect(await xCache(t, PRODUCT)).toBe("HIT"));
 
     const before = await cluster.topology();
     const primaryPort = await cluster.primaryOf(`${prefix}${SEQ_KEY}`);
@@ -95,7 +89,7 @@ describe("Redis Cluster failover", () => {
     await eventually(() => expect(t.app.services.breaker.available()).toBe(true), 60_000);
     const usableAt = Date.now();
     await t.app.services.cache.invalidate(["products"]);
-    await eventually(async () => expect(await xCache(PRODUCT)).toBe("HIT"));
+    await eventually(async () => expect(await xCache(t, PRODUCT)).toBe("HIT"));
     const cachingAt = Date.now();
     await new Promise((r) => setTimeout(r, 1_000));
     await load.stop();

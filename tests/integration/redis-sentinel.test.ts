@@ -10,7 +10,7 @@ import { createTestApp, type TestApp, userToken } from "../helpers/app.js";
 import { testConfig } from "../helpers/env.js";
 import { rawGql } from "../helpers/graphql.js";
 import { SentinelGroup } from "../helpers/redis-topology.js";
-import { PRODUCT, readRequests, steadyLoad } from "../helpers/steady-load.js";
+import { PRODUCT, readRequests, steadyLoad, xCache } from "../helpers/steady-load.js";
 
 let group: SentinelGroup;
 let t: TestApp;
@@ -31,17 +31,11 @@ afterAll(async () => {
   await group?.stop();
 });
 
-async function xCache(query: string): Promise<string | undefined> {
-  const res = await t.app.inject({ method: "POST", url: "/graphql", payload: { query } });
-  expect(res.statusCode).toBe(200);
-  return res.headers["x-cache"] as string | undefined;
-}
-
 describe("Redis Sentinel", () => {
   it("serves from the primary that Sentinel names: cached reads hit", async () => {
     expect(await group.primaryPort()).toBe(group.primary.port);
-    await xCache(PRODUCT);
-    expect(await xCache(PRODUCT)).toBe("HIT");
+    await xCache(t, PRODUCT);
+    expect(await xCache(t, PRODUCT)).toBe("HIT");
   });
 
   it("keeps answering while Sentinel promotes the replica after the primary is killed, then caches again", async () => {
@@ -77,7 +71,7 @@ describe("Redis Sentinel", () => {
       interval: 50,
     });
     await t.app.services.cache.invalidate(["products"]);
-    await vi.waitFor(async () => expect(await xCache(PRODUCT)).toBe("HIT"), {
+    await vi.waitFor(async () => expect(await xCache(t, PRODUCT)).toBe("HIT"), {
       timeout: 10_000,
       interval: 50,
     });
