@@ -9,7 +9,10 @@
 // scenarios also report Redis commands per request.
 //
 // Only ratios measured in one run mean anything on a 2-core machine shared by server, MySQL, Redis and the
-// load generator. Options: BENCH_DURATION (s, default 10), BENCH_WARMUP (s, 3), BENCH_CONNECTIONS (50),
+// load generator, so every read scenario is measured in BENCH_ROUNDS (5) slices of BENCH_DURATION / BENCH_ROUNDS
+// seconds, each followed by a slice of the ceiling: its ratio is the median of the slice-by-slice ratios, and
+// the server's CPU per request is reported beside the ceiling's. Options: BENCH_DURATION (s, default 10),
+// BENCH_WARMUP (s, 3), BENCH_CONNECTIONS (50),
 // BENCH_PROFILE=1 (writes a --cpu-prof profile of the warm-menu server, and of the rush-hour server, to
 // bench/results/).
 //
@@ -18,7 +21,7 @@
 // worktree, built> runs the same scenarios against that build side by side (its own database,
 // <BENCH_DB_NAME>_base), in BENCH_RUSH_ROUNDS (3) rounds alternating between the two. BENCH_ONLY=rush runs only the rush-hour scenarios, BENCH_ONLY=counts only their
 // per-operation counts, BENCH_ONLY=reads everything but the rush hour.
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
@@ -40,7 +43,9 @@ const RUSH_CONNECTIONS = Number(process.env.BENCH_RUSH_CONNECTIONS ?? 32);
 const RUSH_ROUNDS = Number(process.env.BENCH_RUSH_ROUNDS ?? 3);
 const BASELINE_DIR = process.env.BENCH_BASELINE_DIR;
 const ONLY = process.env.BENCH_ONLY;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const STAMP = Date.now();
+const CLOCK_TICKS = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }));
 
 const MENU =
   "{ categories { type name products { pid name price options { kind label choices { value priceDelta isDefault } } } } }";
@@ -146,37 +151,87 @@ async function redisCommands(server) {
 /** The bare-Fastify ceiling server, running beside the read scenarios (see main). */
 let ceilingServer = null;
 
+/** CPU seconds (user + system) a process has used so far, from /proc. */
+function cpuSeconds(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  // utime and stime are fields 14 and 15 of stat(5); the split starts at field 3.
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+
+/** One slice of load on a server: requests/s, latency, errors and the server's CPU per request. */
+async function slice(server, request, duration, connections) {
+  const cpuBefore = cpuSeconds(server.pid);
+  const result = await load(server.url, request, duration, connections);
+  const requests = result.requests.total;
+  return {
+    result,
+    requests,
+    requestsPerSecond: result.requests.average,
+    cpuMicrosPerRequest: requests > 0 ? ((cpuSeconds(server.pid) - cpuBefore) * 1e6) / requests : null,
+  };
+}
+
+const median = (values) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)];
+const round2 = (x) => Math.round(x * 100) / 100;
+
+/**
+ * Measures a scenario in ROUNDS slices, each followed at once by a slice of the ceiling of the same length
+ * (read scenarios only): the machine's speed drifts by more than a third within minutes, so each slice is
+ * divided by the ceiling measured right beside it, and the median of those ratios is the scenario's ratio.
+ */
 async function measure(name, server, request, sql, { connections = CONNECTIONS, group = "throughput" } = {}) {
   await load(server.url, request, WARMUP, connections);
-  const before = await questions(sql);
-  const commandsBefore = await redisCommands(server);
-  const result = await load(server.url, request, DURATION, connections);
-  // Our own two status queries are statements too; so is each replica's revocation poll (4 per second).
-  const statements = (await questions(sql)) - before - 1;
-  // The /metrics reads are not Redis commands; the per-request limit's background sync is (10 per second).
-  const commands = (await redisCommands(server)) - commandsBefore;
-  const requests = result.requests.total;
+  const paired = ceilingServer && server !== ceilingServer && group !== "argon2";
+  const rounds = paired ? ROUNDS : 1;
+  const sliceSeconds = DURATION / rounds;
+  const slices = [];
+  const ceilings = [];
+  let statements = 0;
+  let commands = 0;
+  for (let i = 0; i < rounds; i++) {
+    const before = await questions(sql);
+    const commandsBefore = await redisCommands(server);
+    slices.push(await slice(server, request, sliceSeconds, connections));
+    // Our own status query is a statement too; so is each replica's revocation poll (4 per second).
+    statements += (await questions(sql)) - before - 1;
+    // The /metrics reads are not Redis commands; the per-request limit's background sync is (10 per second).
+    commands += (await redisCommands(server)) - commandsBefore;
+    if (paired) ceilings.push(await slice(ceilingServer, gqlRequest(MENU), sliceSeconds, CONNECTIONS));
+  }
+  const requests = slices.reduce((n, s) => n + s.requests, 0);
   const row = {
     name,
     group,
-    requestsPerSecond: Math.round(result.requests.average),
-    p50Ms: result.latency.p50,
-    p99Ms: result.latency.p99,
-    errors: result.errors + result.timeouts + result.non2xx,
+    requestsPerSecond: Math.round(requests / DURATION),
+    p50Ms: median(slices.map((s) => s.result.latency.p50)),
+    p99Ms: Math.max(...slices.map((s) => s.result.latency.p99)),
+    errors: slices.reduce((n, { result: r }) => n + r.errors + r.timeouts + r.non2xx, 0),
     requests,
-    sqlPerRequest: requests > 0 ? Math.round((statements / requests) * 100) / 100 : null,
-    redisCommandsPerRequest: requests > 0 ? Math.round((commands / requests) * 100) / 100 : null,
+    sqlPerRequest: requests > 0 ? round2(statements / requests) : null,
+    redisCommandsPerRequest: requests > 0 ? round2(commands / requests) : null,
+    serverCpuMicrosPerRequest: median(slices.map((s) => s.cpuMicrosPerRequest)),
     serverRssMiB: server.rssMiB(),
   };
-  if (ceilingServer && server !== ceilingServer && group !== "argon2") {
-    await load(ceilingServer.url, gqlRequest(MENU), 1);
-    const ceiling = await load(ceilingServer.url, gqlRequest(MENU), DURATION);
-    row.ceilingRequestsPerSecond = Math.round(ceiling.requests.average);
+  if (paired) {
+    row.ceilingRequestsPerSecond = Math.round(median(ceilings.map((c) => c.requestsPerSecond)));
+    row.slices = slices.map((s, i) => ({
+      requestsPerSecond: Math.round(s.requestsPerSecond),
+      ceilingRequestsPerSecond: Math.round(ceilings[i].requestsPerSecond),
+    }));
+    row.ratioToCeiling = round2(
+      median(slices.map((s, i) => s.requestsPerSecond / ceilings[i].requestsPerSecond)),
+    );
+    // Server CPU per request against the ceiling's: what a request costs, whatever the load generator did.
+    row.ceilingCpuMicrosPerRequest = median(ceilings.map((c) => c.cpuMicrosPerRequest));
+    row.cpuRatioToCeiling = round2(row.ceilingCpuMicrosPerRequest / row.serverCpuMicrosPerRequest);
   }
   console.log(
     `${name.padEnd(44)} ${String(row.requestsPerSecond).padStart(7)} req/s  p50 ${row.p50Ms} ms  p99 ${row.p99Ms} ms  ` +
-      `errors ${row.errors}  sql/req ${row.sqlPerRequest}  redis/req ${row.redisCommandsPerRequest}  rss ${row.serverRssMiB} MiB` +
-      (row.ceilingRequestsPerSecond ? `  ceiling after it ${row.ceilingRequestsPerSecond} req/s` : ""),
+      `errors ${row.errors}  sql/req ${row.sqlPerRequest}  redis/req ${row.redisCommandsPerRequest}  ` +
+      `cpu ${Math.round(row.serverCpuMicrosPerRequest)} µs/req  rss ${row.serverRssMiB} MiB` +
+      (paired
+        ? `  ratio ${row.ratioToCeiling} (ceiling ${row.ceilingRequestsPerSecond} req/s beside it; cpu ratio ${row.cpuRatioToCeiling})`
+        : ""),
   );
   return row;
 }
@@ -241,7 +296,6 @@ async function rush(sql) {
       );
     }
   }
-  const median = (values) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)];
   for (const v of variants) {
     v.memory = v.server.rssMiB();
     await v.server.stop();
@@ -379,6 +433,7 @@ async function main() {
   // measurement: on a shared machine the ceiling varied from 13k to 26k requests/s between runs and within
   // one, so a single measurement of it made every ratio a matter of when it was taken.
   ceilingServer = await startProcess("bench/ceiling.mjs", { CEILING_BODY_FILE: bodyFile });
+  await load(ceilingServer.url, gqlRequest(MENU), WARMUP);
 
   rows.push(await measure("GraphQL menu, warm response cache", cached, gqlRequest(MENU), sql));
   rows.push(await measure("GraphQL product(pid), warm", cached, gqlRequest(PRODUCT), sql));
@@ -469,9 +524,9 @@ async function main() {
   rows.unshift(ceilingRow);
   await sql.end();
 
+  ceilingRow.ratioToCeiling = 1;
   for (const row of rows) {
-    const ceilingRps = row.ceilingRequestsPerSecond ?? ceilingRow.requestsPerSecond;
-    row.ratioToCeiling = Math.round((row.requestsPerSecond / ceilingRps) * 100) / 100;
+    row.ratioToCeiling ??= round2(row.requestsPerSecond / ceilingRow.requestsPerSecond);
     if (TARGETS[row.name] !== undefined) {
       row.targetRatio = TARGETS[row.name];
       row.targetMet = row.ratioToCeiling >= row.targetRatio;
@@ -501,8 +556,9 @@ async function main() {
     );
   }
   console.log(
-    `ceiling measured after each scenario at ${Math.min(...ceilingRow.measurements)}-` +
-      `${Math.max(...ceilingRow.measurements)} requests/s; each ratio divides by the measurement after it`,
+    `ceiling measured beside each scenario at ${Math.min(...ceilingRow.measurements)}-` +
+      `${Math.max(...ceilingRow.measurements)} requests/s (medians of its slices); each ratio is the median of ` +
+      `${ROUNDS} slice-by-slice ratios`,
   );
   console.log(
     `targets: warm menu at ${result.targets.warmMenu} of the ceiling (goal >= 0.6); ` +

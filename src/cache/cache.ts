@@ -237,6 +237,19 @@ export class TaggedCache implements DataCache {
   }
 
   /**
+   * The bytes of `cache`/`key` when this process holds them and knows, without asking Redis, that nothing was
+   * invalidated since (the tracked counter matches): `peekBytes`'s common hit, answered synchronously.
+   * Undefined means only `peekBytes` can tell.
+   */
+  peekHeldBytes(cache: string, key: string): Buffer | undefined {
+    const remembered = this.local.get(`${NAMESPACE}${cache}:${key}`);
+    if (!remembered || !this.options.breaker.available()) return undefined;
+    if (this.options.tracked?.get<number>(SEQ_KEY) !== remembered.seq) return undefined;
+    metrics.cacheHits.inc({ cache });
+    return remembered.value as Buffer;
+  }
+
+  /**
    * A cached text as the bytes Redis holds (no decoding: the response cache sends them as they are), or a
    * miss with the invalidation number to hand back to `putText`, so that a text computed after an
    * invalidation of its tags is not stored. Null when Redis is unavailable.

@@ -17,7 +17,7 @@ import type { TaggedCache } from "./cache.js";
 import type { UserCache, UserSlot, UserSnapshot } from "./user-cache.js";
 
 export interface ResponseCacheOptions {
-  cache: Pick<TaggedCache, "peekBytes" | "putText">;
+  cache: Pick<TaggedCache, "peekHeldBytes" | "peekBytes" | "putText">;
   userCache: Pick<UserCache, "peek" | "put">;
   /** How long a public response is kept; 0 turns response caching off. */
   ttlSeconds: number;
@@ -44,6 +44,11 @@ export class ResponseCache {
    */
   peek(space: string, key: string) {
     return this.enabled ? this.options.cache.peekBytes(space, key) : Promise.resolve(null);
+  }
+
+  /** The stored bytes of `space`/`key` when they can be had without waiting (see TaggedCache.peekHeldBytes). */
+  peekHeld(space: string, key: string): Buffer | undefined {
+    return this.enabled ? this.options.cache.peekHeldBytes(space, key) : undefined;
   }
 
   /** Keeps a response computed after `peek` missed (`seq` from that miss), with the tags of what it shows. */

@@ -87,20 +87,21 @@ export const graphqlPlugin: FastifyPluginAsync = async (app) => {
   services.orderEvents.start();
   app.addHook("onClose", () => services.orderEvents.stop());
 
-  // Refuse oversized documents before they are parsed at all.
-  app.addHook("preHandler", async (req, reply) => {
-    if (req.routeOptions.url !== "/graphql") return;
+  // Refuse oversized documents before they are parsed at all. (Callback hooks: they run on every request,
+  // cache hits included, and need no promise.)
+  app.addHook("preHandler", (req, reply, done) => {
+    if (req.routeOptions.url !== "/graphql") return done();
     // GET carries variables and extensions as JSON texts, which Apollo parses itself.
     if (req.method === "GET") {
       const { variables, extensions } = req.query as Record<string, unknown>;
       for (const text of [variables, extensions]) {
-        if (typeof text === "string" && jsonNestsDeeperThan(text)) throw new JsonTooDeepError();
+        if (typeof text === "string" && jsonNestsDeeperThan(text)) return done(new JsonTooDeepError());
       }
     }
     const query =
       (req.body as { query?: unknown } | undefined)?.query ?? (req.query as { query?: unknown }).query;
     if (typeof query === "string" && Buffer.byteLength(query) > limits.maxDocumentBytes) {
-      return reply.code(413).send({
+      reply.code(413).send({
         errors: [
           {
             message: `the document is ${Buffer.byteLength(query)} bytes, above the limit of ${limits.maxDocumentBytes}`,
@@ -108,17 +109,23 @@ export const graphqlPlugin: FastifyPluginAsync = async (app) => {
           },
         ],
       });
+      return;
     }
+    done();
   });
 
   // Apollo's landing page states its policy (nonces and Apollo's CDN) in a <meta> tag; the header makes it hold
   // for the whole page, and frame-ancestors can only be set by a header.
-  app.addHook("onSend", async (req, reply, payload) => {
-    if (req.routeOptions.url !== "/graphql" || typeof payload !== "string") return payload;
-    if (!String(reply.getHeader("content-type") ?? "").startsWith("text/html")) return payload;
-    const policy = META_CSP.exec(payload)?.[1];
-    reply.header("content-security-policy", `${policy ?? "default-src 'none'"}; frame-ancestors 'none'`);
-    return payload;
+  app.addHook("onSend", (req, reply, payload, done) => {
+    if (
+      req.routeOptions.url === "/graphql" &&
+      typeof payload === "string" &&
+      String(reply.getHeader("content-type") ?? "").startsWith("text/html")
+    ) {
+      const policy = META_CSP.exec(payload)?.[1];
+      reply.header("content-security-policy", `${policy ?? "default-src 'none'"}; frame-ancestors 'none'`);
+    }
+    done(null, payload);
   });
 
   if (services.responseCache.enabled) {

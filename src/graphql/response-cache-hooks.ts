@@ -11,7 +11,7 @@
  * menu was most of the cost of a warm request (bench/). It is only ever given to a request Apollo would have
  * accepted (src/graphql/graphql-request.ts). A miss runs Apollo, and an onSend hook stores the body it wrote.
  */
-import type { FastifyInstance, FastifyReply } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import {
   type DocumentNode,
   type GraphQLSchema,
@@ -59,6 +59,14 @@ export interface PendingStore {
   key: string;
   seq: number;
   tags: Set<string>;
+}
+
+/** A cacheable request: its operation, the media type of its answer, its document's verdict and its key. */
+interface Lookup {
+  operation: CacheableOperation;
+  contentType: string;
+  verdict: Verdict;
+  key: string;
 }
 
 interface PendingUserStore {
@@ -131,54 +139,75 @@ export function registerResponseCache(
     return verdict;
   };
 
-  const hit = async (
-    reply: FastifyReply,
-    contentType: string,
-    bytes: Buffer | string,
-    { effects }: Verdict,
-    { operationName, variables }: CacheableOperation,
-  ) => {
-    if (effects) await hitEffects.run(effects, operationName, variables);
-    return responseCache.hit(reply.code(200).type(contentType).header("vary", "Accept")).send(bytes);
+  /** What a request may be answered from, decided without waiting; undefined when it is not cacheable. */
+  const lookupOf = (req: FastifyRequest): Lookup | undefined => {
+    if (req.routeOptions.url !== "/graphql" || !passesCsrfCheck(req.headers)) return undefined;
+    const operation = cacheableOperation(req);
+    const contentType = operation && negotiatedContentType(req);
+    if (!operation || !contentType) return undefined;
+    const verdict = verdictOf(operation.query, operation.operationName);
+    if (verdict.normalised === null) return undefined;
+    const variables = canonicalJson(operation.variables);
+    const key =
+      variables === "{}" ? verdict.plainKey! : keyOf(verdict.normalised, operation.operationName, variables);
+    return { operation, contentType, verdict, key };
   };
 
-  app.addHook("preHandler", async (req, reply) => {
-    if (req.routeOptions.url !== "/graphql" || !passesCsrfCheck(req.headers)) return;
-    const operation = cacheableOperation(req);
-    const contentType = negotiatedContentType(req);
-    if (!operation || !contentType) return;
-    const verdict = verdictOf(operation.query, operation.operationName);
-    const { scope, normalised, plainKey } = verdict;
-    if (normalised === null) return;
-    const variables = canonicalJson(operation.variables);
-    const key = variables === "{}" ? plainKey! : keyOf(normalised, operation.operationName, variables);
-    if (scope === "user") {
-      if (!req.headers.authorization) return;
+  const answer = (reply: FastifyReply, { contentType }: Lookup, bytes: Buffer | string): void => {
+    responseCache.hit(reply.code(200).type(contentType).header("vary", "Accept")).send(bytes);
+  };
+
+  /**
+   * The lookups that wait (on Redis, on the token's check, on a hit's effects); resolves to whether it
+   * answered. After a miss the request carries what the onSend hook needs to store the answer.
+   */
+  const lookUp = async (req: FastifyRequest, reply: FastifyReply, lookup: Lookup): Promise<boolean> => {
+    const { verdict, key, operation } = lookup;
+    let bytes: Buffer | string | undefined;
+    if (verdict.scope === "user") {
+      if (!req.headers.authorization) return false;
       // A bad token is Apollo's to answer (UNAUTHENTICATED); the check is memoised for it.
       const session = await signedIn(accounts, req).catch(() => null);
-      if (!session?.snapshot) return;
-      const bytes = responseCache.peekUser(session.snapshot, SPACE, key);
-      if (bytes !== undefined) return hit(reply, contentType, bytes, verdict, operation);
-      req.userResponseCache = { snapshot: session.snapshot, key };
-      return;
+      if (!session?.snapshot) return false;
+      bytes = responseCache.peekUser(session.snapshot, SPACE, key);
+      if (bytes === undefined) req.userResponseCache = { snapshot: session.snapshot, key };
+    } else {
+      const found = await responseCache.peek(SPACE, key);
+      if (found?.hit) bytes = found.bytes;
+      else if (found) req.responseCache = { key, seq: found.seq, tags: new Set() };
     }
-    const found = await responseCache.peek(SPACE, key);
-    if (!found) return;
-    if (found.hit) return hit(reply, contentType, found.bytes, verdict, operation);
-    req.responseCache = { key, seq: found.seq, tags: new Set() };
+    if (bytes === undefined) return false;
+    if (verdict.effects) await hitEffects.run(verdict.effects, operation.operationName, operation.variables);
+    answer(reply, lookup, bytes);
+    return true;
+  };
+
+  // Callback hooks, not async ones: the common hit (a public answer this process holds and knows is fresh)
+  // is sent without a single promise.
+  app.addHook("preHandler", (req, reply, done) => {
+    const lookup = lookupOf(req);
+    if (!lookup) return done();
+    const { scope, effects } = lookup.verdict;
+    const held = scope === "public" && !effects ? responseCache.peekHeld(SPACE, lookup.key) : undefined;
+    if (held) return answer(reply, lookup, held);
+    lookUp(req, reply, lookup).then((answered) => answered || done(), done);
   });
 
-  app.addHook("onSend", async (req, reply, payload) => {
+  app.addHook("onSend", (req, reply, payload, done) => {
     const pending = req.responseCache;
     const pendingUser = req.userResponseCache;
     // Set after a lookup missed only: a hit was answered before.
-    if (!pending && !pendingUser) return payload;
+    if (!pending && !pendingUser) return done(null, payload);
     responseCache.miss(reply).header("vary", "Accept");
     // Only complete answers: no errors anywhere in the body.
     if (reply.statusCode !== 200 || typeof payload !== "string" || payload.includes('"errors":'))
-      return payload;
-    if (pendingUser) responseCache.storeUser(pendingUser.snapshot, SPACE, pendingUser.key, payload);
-    else await responseCache.store(SPACE, pending!.key, pending!.seq, payload, [...pending!.tags]);
-    return payload;
+      return done(null, payload);
+    if (pendingUser) {
+      responseCache.storeUser(pendingUser.snapshot, SPACE, pendingUser.key, payload);
+      return done(null, payload);
+    }
+    responseCache
+      .store(SPACE, pending!.key, pending!.seq, payload, [...pending!.tags])
+      .then(() => done(null, payload), done);
   });
 }

@@ -34,6 +34,8 @@ export async function sendCachedLegacy<K, S>(
 ): Promise<FastifyReply> {
   const { responseCache } = app.services;
   const key = policy.key(subject);
+  const held = responseCache.peekHeld(SPACE, key);
+  if (held) return sendLegacyBytes(responseCache.hit(reply), 200, held);
   const found = await responseCache.peek(SPACE, key);
   if (found?.hit) return sendLegacyBytes(responseCache.hit(reply), 200, found.bytes);
   const answer = await build();

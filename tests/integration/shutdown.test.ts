@@ -118,7 +118,9 @@ describe("graceful shutdown", () => {
     child.kill("SIGTERM");
     const [code] = await exited;
     expect(code).toBe(0);
+    // Lines still buffered at exit are written (src/observability/log-destination.ts), the access line too.
     expect(output).toContain('"msg":"stopped"');
+    expect(output).toMatch(/"route":"\/health","status":200,.*"msg":"request"/);
   }, 60_000);
 
   it("the real process exits non-zero naming a bad variable", async () => {

@@ -11,6 +11,7 @@ function fakeCache(ttlSeconds: number) {
     cache: {
       peekBytes: async (space: string, key: string) =>
         key === "warm" ? { hit: true as const, bytes: Buffer.from(space), seq: 5 } : { hit: false, seq: 5 },
+      peekHeldBytes: (space: string, key: string) => (key === "held" ? Buffer.from(space) : undefined),
       putText: async (...args: unknown[]) => void stored.push(args),
     },
     userCache: {
@@ -35,9 +36,15 @@ const headers = () => {
 };
 
 describe("the response cache of both adapters", () => {
-  it("is off when its TTL is 0 (caching off), on otherwise", () => {
-    expect(fakeCache(0).responseCache.enabled).toBe(false);
-    expect(fakeCache(300).responseCache.enabled).toBe(true);
+  it("is off when its TTL is 0 (caching off), on otherwise: then it finds nothing", async () => {
+    const off = fakeCache(0).responseCache;
+    expect(off.enabled).toBe(false);
+    expect(await off.peek("graphql-response", "warm")).toBeNull();
+    expect(off.peekHeld("graphql-response", "held")).toBeUndefined();
+    const on = fakeCache(300).responseCache;
+    expect(on.enabled).toBe(true);
+    expect(on.peekHeld("graphql-response", "held")).toEqual(Buffer.from("graphql-response"));
+    expect(on.peekHeld("graphql-response", "warm")).toBeUndefined();
   });
 
   it("stores a response with its tags, the lookup's number and the response TTL", async () => {
