@@ -114,19 +114,20 @@ export const graphqlPlugin: FastifyPluginAsync = async (app) => {
     done();
   });
 
-  // Apollo's landing page states its policy (nonces and Apollo's CDN) in a <meta> tag; the header makes it hold
-  // for the whole page, and frame-ancestors can only be set by a header.
-  app.addHook("onSend", (req, reply, payload, done) => {
-    if (
-      req.routeOptions.url === "/graphql" &&
-      typeof payload === "string" &&
-      String(reply.getHeader("content-type") ?? "").startsWith("text/html")
-    ) {
-      const policy = META_CSP.exec(payload)?.[1];
-      reply.header("content-security-policy", `${policy ?? "default-src 'none'"}; frame-ancestors 'none'`);
-    }
-    done(null, payload);
-  });
+  // Apollo's landing page (development only) states its policy (nonces and Apollo's CDN) in a <meta> tag; the
+  // header makes it hold for the whole page, and frame-ancestors can only be set by a header.
+  if (!production)
+    app.addHook("onSend", (req, reply, payload, done) => {
+      if (
+        req.routeOptions.url === "/graphql" &&
+        typeof payload === "string" &&
+        String(reply.getHeader("content-type") ?? "").startsWith("text/html")
+      ) {
+        const policy = META_CSP.exec(payload)?.[1];
+        reply.header("content-security-policy", `${policy ?? "default-src 'none'"}; frame-ancestors 'none'`);
+      }
+      done(null, payload);
+    });
 
   if (services.responseCache.enabled) {
     registerResponseCache(
