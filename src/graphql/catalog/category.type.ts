@@ -1,7 +1,12 @@
 import { Field, ID, Int, ObjectType } from "type-graphql";
 import { Node } from "../node/node.type.js";
 
-@ObjectType({ description: "A menu category such as latte or fruit tea.", implements: Node })
+// simpleResolvers: as on Product (product.type.ts).
+@ObjectType({
+  description: "A menu category such as latte or fruit tea.",
+  implements: Node,
+  simpleResolvers: true,
+})
 export class Category {
   @Field(() => ID, {
     description: "Global id (opaque): as in node(id:), updateCategory(id:), deleteCategory(id:).",

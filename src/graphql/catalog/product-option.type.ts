@@ -15,7 +15,12 @@ registerEnumType(OptionKind, {
   },
 });
 
-@ObjectType({ description: "One choice of a product option, e.g. 半糖.", implements: Node })
+// simpleResolvers: as on Product (product.type.ts).
+@ObjectType({
+  description: "One choice of a product option, e.g. 半糖.",
+  implements: Node,
+  simpleResolvers: true,
+})
 export class OptionChoice {
   @Field(() => ID, {
     description: "Global id (opaque); a choice replaced by setProductOption gets a new one.",
@@ -32,9 +37,11 @@ export class OptionChoice {
   isDefault!: boolean;
 }
 
+// simpleResolvers: as on Product (product.type.ts).
 @ObjectType({
   description: "A product's option of one kind (temperature, sugar, milk or cream) and its choices.",
   implements: Node,
+  simpleResolvers: true,
 })
 export class ProductOption {
   @Field(() => ID, {
