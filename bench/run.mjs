@@ -31,6 +31,7 @@ import { ensureBuild } from "../scripts/ensure-build.mjs";
 import { renderChart } from "./chart.mjs";
 import { countPerOperation, prepareRush } from "./rush.mjs";
 import { freePort } from "./free-port.mjs";
+import { CART, gqlRequest, json, ME, MENU, MY_ORDERS, PRODUCT, productionEnv, signIn } from "./scenarios.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const resultsDir = `${root}bench/results/`;
@@ -47,17 +48,6 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const STAMP = Date.now();
 const CLOCK_TICKS = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }));
 
-const MENU =
-  "{ categories { type name products { pid name price options { kind label choices { value priceDelta isDefault } } } } }";
-const PRODUCT =
-  'query { product(pid: "latte001") { pid name price smallImage options { kind choices { value priceDelta } } } }';
-const ME = "{ me { id username nickName avatarUrl vip } }";
-const CART =
-  "{ me { cart { total items { id quantity unitPrice lineTotal product { pid name } options { kind value } } } } }";
-const MY_ORDERS =
-  "{ myOrders(first: 10) { edges { node { orderNo status total createdAt items { name quantity lineTotal } } } } }";
-const USER = { username: "bench_user", password: "bench-pass-123" };
-
 /** Each scenario's goal as a ratio to the ceiling (README's benchmark table shows them). */
 const TARGETS = {
   "GraphQL menu, warm response cache": 0.7,
@@ -71,29 +61,7 @@ const TARGETS = {
   "GraphQL menu with a token, data cache only (no response cache)": 0.1,
 };
 
-const json = (query, variables) => JSON.stringify({ query, variables });
-const gqlRequest = (query, headers = {}) => ({
-  method: "POST",
-  path: "/graphql",
-  headers: { "content-type": "application/json", ...headers },
-  body: json(query),
-});
-
-const baseEnv = {
-  ...process.env,
-  ENVIRONMENT: "production",
-  NODE_ENV: "production",
-  SECRET_KEY: "bench-secret-key-that-is-long-enough-for-production",
-  HOST: "127.0.0.1",
-  DB_NAME,
-  DATABASE_URL: "",
-  REDIS_KEY_PREFIX: `bench:${STAMP}:`,
-  // One client from one address: the per-IP limits would measure the limiter, not the service.
-  RATE_LIMIT_REQUESTS_PER_IP: "10000000",
-  RATE_LIMIT_REGISTER_PER_IP: "10000000",
-  RATE_LIMIT_LOGIN_PER_IP: "10000000",
-  RATE_LIMIT_LOGIN_PER_USERNAME: "10000000",
-};
+const baseEnv = productionEnv({ dbName: DB_NAME, keyPrefix: `bench:${STAMP}:` });
 
 async function startProcess(script, env, args = [], cwd = root) {
   const port = await freePort();
@@ -390,27 +358,7 @@ async function main() {
     {},
     process.env.BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${resultsDir}`] : [],
   );
-  await fetch(`${cached.url}/graphql`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: json(
-      "mutation($u: String!, $p: String!) { register(input: { username: $u, password: $p }) { token } }",
-      { u: USER.username, p: USER.password },
-    ),
-  });
-  const login = await fetch(`${cached.url}/graphql`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: json(
-      "mutation($u: String!, $p: String!) { login(input: { username: $u, password: $p }) { token } }",
-      {
-        u: USER.username,
-        p: USER.password,
-      },
-    ),
-  }).then((r) => r.json());
-  const token = login.data.login.token;
-  const auth = { authorization: `Bearer ${token}` };
+  const auth = await signIn(cached.url);
   // A signed-in customer with order history and a cart: two orders placed, two items in the cart.
   const ADD = (pid) =>
     `mutation { addToCart(input: { pid: "${pid}", quantity: 1, options: [{ kind: SUGAR, value: "半糖" }] }) { total } }`;
