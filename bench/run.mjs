@@ -31,7 +31,7 @@ import { ensureBuild } from "../scripts/ensure-build.mjs";
 import { renderChart } from "./chart.mjs";
 import { countPerOperation, prepareRush } from "./rush.mjs";
 import { freePort } from "./free-port.mjs";
-import { CART, gqlRequest, json, ME, MENU, MY_ORDERS, PRODUCT, productionEnv, signIn } from "./scenarios.mjs";
+import { CART, gqlRequest, ME, MENU, MY_ORDERS, PRODUCT, productionEnv, signIn, USER } from "./scenarios.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const resultsDir = `${root}bench/results/`;
