@@ -63,6 +63,10 @@ const TARGETS = {
 
 const baseEnv = productionEnv({ dbName: DB_NAME, keyPrefix: `bench:${STAMP}:` });
 
+/** Servers started and not yet stopped: a bench that fails midway must not leave them loading the machine. */
+const running = new Set();
+process.once("exit", () => running.forEach((child) => child.kill("SIGKILL")));
+
 async function startProcess(script, env, args = [], cwd = root) {
   const port = await freePort();
   // The server's log goes to a file, as in a deployment (and not into the bench's own output).
@@ -73,6 +77,8 @@ async function startProcess(script, env, args = [], cwd = root) {
     env: { ...baseEnv, ...env, PORT: String(port) },
     stdio: ["ignore", logFd, "inherit"],
   });
+  running.add(child);
+  child.once("exit", () => running.delete(child));
   closeSync(logFd);
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 200; i++) {
