@@ -34,7 +34,7 @@ describe("simple resolvers", () => {
     ]);
     const guarded = simple
       .flatMap((t) => t.fields ?? [])
-      .filter((f) => f.roles !== undefined || f.middlewares.length > 0 || f.schemaName !== f.name)
+      .filter((f) => f.roles !== undefined || (f.middlewares?.length ?? 0) > 0 || f.schemaName !== f.name)
       .map((f) => `${f.target.name}.${f.name}`);
     expect(guarded).toEqual([]);
   });
