@@ -1,3 +1,4 @@
+import { Cluster } from "ioredis";
 import type { RedisClient } from "./redis.js";
 import { metrics } from "../observability/metrics.js";
 
@@ -9,7 +10,8 @@ export interface BreakerLogger {
 /**
  * Decides whether a request may use Redis. While the connection is down, or for a cool-down after a command
  * failed or timed out (doubling up to `maxCooldownMs`), requests skip Redis and pay no timeouts. The next
- * success after a cool-down closes it again.
+ * success after a cool-down closes it again. On a Redis Cluster, a slot map naming other primaries (a failover
+ * finished) ends the cool-down at once: the failures it counted were the old primary's.
  */
 export class RedisBreaker {
   private openUntil = 0;
@@ -26,6 +28,7 @@ export class RedisBreaker {
     metrics.redisUp.set(redis.status === "ready" ? 1 : 0);
     redis.on("ready", () => this.markUp("connected"));
     redis.on("close", () => this.markDown({ reason: "connection closed" }));
+    if (redis instanceof Cluster) this.followFailovers(redis);
   }
 
   available(): boolean {
@@ -47,6 +50,23 @@ export class RedisBreaker {
     this.markDown({
       reason: err instanceof Error ? err.message : String(err),
       retryInMs: this.openUntil - Date.now(),
+    });
+  }
+
+  private followFailovers(cluster: Cluster): void {
+    const primaries = () =>
+      cluster
+        .nodes("master")
+        .map((n) => `${n.options.host}:${n.options.port}`)
+        .sort()
+        .join(" ");
+    let known = primaries();
+    cluster.on("refresh", () => {
+      const now = primaries();
+      if (now === known) return;
+      known = now;
+      if (this.openUntil > Date.now()) this.openUntil = Date.now();
+      this.cooldownMs = this.minCooldownMs;
     });
   }
 

@@ -18,11 +18,11 @@ export interface TestApp {
 }
 
 /** Every replica polls for revocations in the background (src/auth/revocations.ts): no request's SQL. */
-const REVOCATION_POLL = /FROM session_revocations\s+WHERE created_at/;
+const REVOCATION_POLL = /FROM session_revocations\s+WHERE (created_at|expires_at)/;
 
 /**
  * The real app on the run's database and Redis prefix; `overrides` are environment variables. `onQuery` in
- * `dbOptions` sees the statements of requests (not the background revocation poll).
+ * `dbOptions` sees the statements of requests (not the background revocation poll, nor its pruning).
  */
 export async function createTestApp(
   overrides: Record<string, string> = {},
