@@ -11,7 +11,7 @@
 // is the figure to compare. Scenarios: ceiling (bench/ceiling.mjs, the warm menu's bytes), menu, menu-token,
 // me, list (REST typeProducts/latte), detail (REST productDetail/latte001); default: ceiling menu list me.
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
@@ -52,7 +52,7 @@ async function measure(name) {
   const port = await freePort();
   const dir = `${os.tmpdir()}/coffee-instr-${process.pid}-${name}`;
   rmSync(dir, { recursive: true, force: true });
-  execFileSync("mkdir", ["-p", dir]);
+  mkdirSync(dir, { recursive: true });
   const env = {
     ...productionEnv({ dbName: "coffee_bench", keyPrefix: `instr:${Date.now()}:` }),
     PORT: String(port),
