@@ -17,7 +17,7 @@ import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 import { ensureBuild } from "../scripts/ensure-build.mjs";
 import { freePort } from "./free-port.mjs";
-import { gqlRequest, ME, MENU, productionEnv, signIn } from "./scenarios.mjs";
+import { gqlRequest, ME, MENU, productionEnv, signIn, untilHealthy } from "./scenarios.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const WARMUP = Number(process.env.BENCH_INSTR_WARMUP ?? 6000);
@@ -76,17 +76,7 @@ async function measure(name) {
     execFileSync("callgrind_control", [...args, String(child.pid)], { env, stdio: "ignore" });
   const url = `http://127.0.0.1:${port}`;
   try {
-    for (let i = 0; ; i++) {
-      if (child.exitCode !== null || i > 1200) throw new Error(`${name}: the server did not start`);
-      if (
-        await fetch(`${url}/health`).then(
-          (r) => r.status < 500,
-          () => false,
-        )
-      )
-        break;
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    await untilHealthy(child, url, 300);
     const auth = ["me", "menu-token"].includes(name) ? await signIn(url) : {};
     const { path, ...request } = SCENARIOS[name](auth);
     const run = (amount) =>

@@ -31,7 +31,18 @@ import { ensureBuild } from "../scripts/ensure-build.mjs";
 import { renderChart } from "./chart.mjs";
 import { countPerOperation, prepareRush } from "./rush.mjs";
 import { freePort } from "./free-port.mjs";
-import { CART, gqlRequest, ME, MENU, MY_ORDERS, PRODUCT, productionEnv, signIn, USER } from "./scenarios.mjs";
+import {
+  CART,
+  gqlRequest,
+  ME,
+  MENU,
+  MY_ORDERS,
+  PRODUCT,
+  productionEnv,
+  signIn,
+  untilHealthy,
+  USER,
+} from "./scenarios.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const resultsDir = `${root}bench/results/`;
@@ -81,15 +92,7 @@ async function startProcess(script, env, args = [], cwd = root) {
   child.once("exit", () => running.delete(child));
   closeSync(logFd);
   const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 200; i++) {
-    if (child.exitCode !== null) throw new Error(`${script} exited with ${child.exitCode}`);
-    const ok = await fetch(`${url}/health`).then(
-      (r) => r.status < 500,
-      () => false,
-    );
-    if (ok) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await untilHealthy(child, url, 60);
   return {
     url,
     pid: child.pid,

@@ -51,3 +51,19 @@ export async function signIn(url) {
   const login = await mutation("login");
   return { authorization: `Bearer ${login.data.login.token}` };
 }
+
+/** Waits until the server `child` started answers /health at `url` (at most `seconds`); throws if it exits. */
+export async function untilHealthy(child, url, seconds) {
+  for (const deadline = Date.now() + seconds * 1000; Date.now() < deadline;) {
+    if (child.exitCode !== null) throw new Error(`the server exited with ${child.exitCode}`);
+    if (
+      await fetch(`${url}/health`).then(
+        (r) => r.status < 500,
+        () => false,
+      )
+    )
+      return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`the server did not answer /health within ${seconds} s`);
+}
