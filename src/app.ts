@@ -4,6 +4,7 @@ import fastifyStatic from "@fastify/static";
 import Fastify, { type FastifyInstance, LogController } from "fastify";
 import { altairPlugin } from "./graphql/altair.plugin.js";
 import { graphqlPlugin } from "./graphql/graphql.plugin.js";
+import { HotPath, hotPathPlugin } from "./http/hot-path.js";
 import { readyRoutes } from "./health/ready.routes.js";
 import { accessLogPlugin } from "./observability/access-log.plugin.js";
 import { httpMetricsPlugin } from "./observability/http-metrics.plugin.js";
@@ -25,6 +26,8 @@ class BadRequestError extends Error {
 }
 
 const MAX_PATH_PARAM_LENGTH = 16 * 1024;
+/** Memory for the hot path's remembered requests (their identities and headers; the bytes are the cache's). */
+const HOT_PATH_BYTES = 4 * 1024 * 1024;
 
 const IMAGES_DIR = fileURLToPath(new URL("../prisma/seed/images", import.meta.url));
 
@@ -36,7 +39,10 @@ const IMAGES_DIR = fileURLToPath(new URL("../prisma/seed/images", import.meta.ur
  * it closes nothing in deps.
  */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const hotPath = new HotPath(HOT_PATH_BYTES);
   const app: FastifyInstance = Fastify({
+    // Repeats of cached answers are answered in front of Fastify (src/http/hot-path.ts).
+    serverFactory: hotPath.serverFactory,
     // Requests the router rejects (an undecodable URL, a bad header) match no route, so no adapter: they get
     // the app-wide answer.
     frameworkErrors: (_error, req, reply) => legacyErrorHandler(new BadRequestError(), req, reply),
@@ -61,6 +67,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.removeContentTypeParser("application/json");
   app.addContentTypeParser("application/json", { parseAs: "string" }, (req, body, done) => {
     if (jsonNestsDeeperThan(body as string)) return done(new JsonTooDeepError(), undefined);
+    req.jsonText = body as string;
     parseJson(req, body as string, done);
   });
   // While draining, tell keep-alive clients to go, so their sockets do not hold the shutdown open.
@@ -81,6 +88,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(accessLogPlugin);
   await app.register(httpHygienePlugin, { config: deps.config, limiter: app.services.limiter });
   await app.register(openApiPlugin);
+  await app.register(hotPathPlugin, { hotPath });
   await app.register(readyRoutes);
   await app.register(fastifyStatic, {
     root: path.resolve(IMAGES_DIR),

@@ -197,15 +197,24 @@ export class CatalogService {
    * count never depends on which path answered. Counting never fails the read.
    */
   async viewProduct(pid: string): Promise<Product | null> {
+    const page = await this.productPage(pid);
+    page?.countView();
+    return page?.product ?? null;
+  }
+
+  /**
+   * A product's page by pid without counting it: the product and the counter of its views, for a caller that
+   * counts each showing itself (the hot path repeats a cached page without asking the catalogue again).
+   */
+  async productPage(pid: string): Promise<{ product: Product; countView: () => void } | null> {
     const product = await this.productByPid(pid);
-    if (product) {
-      const category = await this.categoriesByIds([product.categoryId]).then(
-        ([found]) => found?.type ?? "unknown",
-        () => "unknown",
-      );
-      metrics.productViews.inc({ category });
-    }
-    return product;
+    if (!product) return null;
+    const category = await this.categoriesByIds([product.categoryId]).then(
+      ([found]) => found?.type ?? "unknown",
+      () => "unknown",
+    );
+    const views = metrics.productViews.labels({ category });
+    return { product, countView: () => views.inc() };
   }
 
   /** Promotions whose active window contains `now`, by sort order (the cached list holds all of them). */

@@ -10,6 +10,7 @@
  * A hit is answered before Apollo runs, with the stored bytes as they are: parsing and re-serialising a large
  * menu was most of the cost of a warm request (bench/). It is only ever given to a request Apollo would have
  * accepted (src/graphql/graphql-request.ts). A miss runs Apollo, and an onSend hook stores the body it wrote.
+ * A public hit is offered to the hot path (src/http/hot-path.ts), which answers its repeats before Fastify.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import {
@@ -22,6 +23,7 @@ import {
 } from "graphql";
 import type { AccountsService } from "../accounts/accounts.service.js";
 import { signedIn } from "../auth/request-identity.js";
+import { offerToHotPath } from "../http/hot-path.js";
 import { BoundedLru } from "../cache/lru.js";
 import { canonicalJson, digestKey, type ResponseCache } from "../cache/response-cache.js";
 import type { UserSnapshot } from "../cache/user-cache.js";
@@ -153,7 +155,13 @@ export function registerResponseCache(
     return { operation, contentType, verdict, key };
   };
 
-  const answer = (reply: FastifyReply, { contentType }: Lookup, bytes: Buffer | string): void => {
+  const answer = (
+    reply: FastifyReply,
+    { contentType, verdict, key }: Lookup,
+    bytes: Buffer | string,
+  ): void => {
+    // A public answer with no hit effects is the same for every repeat of this request.
+    if (verdict.scope === "public" && !verdict.effects) offerToHotPath(reply.request, { space: SPACE, key });
     responseCache.hit(reply.code(200).type(contentType).header("vary", "Accept")).send(bytes);
   };
 

@@ -29,6 +29,11 @@ export const metrics = {
     help: "HTTP requests being handled",
     registers: [registry],
   }),
+  hotPathAnswers: new Counter({
+    name: "http_hot_path_answers_total",
+    help: "Requests answered by the hot path, before Fastify (src/http/hot-path.ts); also in http_requests_total",
+    registers: [registry],
+  }),
   graphqlOperations: new Counter({
     name: "graphql_operations_total",
     help: "GraphQL operations by operation name, type and outcome (success, error)",

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply } from "fastify";
+import { offerToHotPath } from "../http/hot-path.js";
 import { sendLegacyBytes } from "./legacy-errors.js";
 import { legacyJson } from "./legacy-json.js";
 
@@ -23,7 +24,9 @@ export interface LegacyAnswer<S> {
 
 /**
  * Answers a public legacy read from the response cache (the stored bytes as they are), or builds it and keeps
- * it under the route's policy, so the same invalidations that refresh the data cache refresh these.
+ * it under the route's policy, so the same invalidations that refresh the data cache refresh these. A hit is
+ * offered to the hot path (src/http/hot-path.ts), which answers the same request again before Fastify, running
+ * `effect` (work each showing must do) each time.
  */
 export async function sendCachedLegacy<K, S>(
   app: FastifyInstance,
@@ -31,13 +34,18 @@ export async function sendCachedLegacy<K, S>(
   policy: LegacyCachePolicy<K, S>,
   subject: K,
   build: () => Promise<LegacyAnswer<S>>,
+  effect?: () => void,
 ): Promise<FastifyReply> {
   const { responseCache } = app.services;
   const key = policy.key(subject);
+  const sendHit = (bytes: Buffer) => {
+    offerToHotPath(reply.request, { space: SPACE, key, effect });
+    return sendLegacyBytes(responseCache.hit(reply), 200, bytes);
+  };
   const held = responseCache.peekHeld(SPACE, key);
-  if (held) return sendLegacyBytes(responseCache.hit(reply), 200, held);
+  if (held) return sendHit(held);
   const found = await responseCache.peek(SPACE, key);
-  if (found?.hit) return sendLegacyBytes(responseCache.hit(reply), 200, found.bytes);
+  if (found?.hit) return sendHit(found.bytes);
   const answer = await build();
   const text = legacyJson(answer.body);
   if (found && answer.status === 200 && answer.source !== null) {

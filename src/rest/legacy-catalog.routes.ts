@@ -8,7 +8,7 @@ import {
 } from "../catalog/catalog.service.js";
 import type { OptionKind } from "../generated/prisma/enums.js";
 import { ReadTags } from "../catalog/catalog.tags.js";
-import { type LegacyCachePolicy, sendCachedLegacy } from "./legacy-cache.js";
+import { type LegacyAnswer, type LegacyCachePolicy, sendCachedLegacy } from "./legacy-cache.js";
 import { LegacyHttpError, sendLegacy } from "./legacy-errors.js";
 import { legacyDateTime, PyFloat } from "./legacy-json.js";
 import { productDetailSchema, promotionsSchema, typeProductsSchema, typesSchema } from "./legacy.schemas.js";
@@ -96,9 +96,10 @@ export const legacyCatalogRoutes: FastifyPluginAsync = async (app) => {
     "/products/productDetail/:pid",
     { schema: productDetailSchema },
     async (req, reply) => {
-      const viewed = tooLong(req.params.pid) ? null : await catalog.viewProduct(req.params.pid);
-      if (!viewed) throw new LegacyHttpError(404, "商品不存在");
-      return sendCachedLegacy(app, reply, PRODUCT_DETAIL, viewed, async () => {
+      const page = tooLong(req.params.pid) ? null : await catalog.productPage(req.params.pid);
+      if (!page) throw new LegacyHttpError(404, "商品不存在");
+      page.countView();
+      const build = async (): Promise<LegacyAnswer<ProductRow>> => {
         // Read again after the response cache's lookup: a body built from what was read before it could be
         // stored as current after an invalidation that came in between.
         const product = await catalog.productByPid(req.params.pid);
@@ -139,7 +140,9 @@ export const legacyCatalogRoutes: FastifyPluginAsync = async (app) => {
           ],
         };
         return { status: 200, body, source: product };
-      });
+      };
+      // A repeat answered by the hot path counts its view too.
+      return sendCachedLegacy(app, reply, PRODUCT_DETAIL, page.product, build, page.countView);
     },
   );
 

@@ -21,6 +21,15 @@ function securityHeaders(
 }
 
 /**
+ * Counts one request from `ip` against the per-IP limit; throws RateLimitedError (429) when it is over, and then
+ * counts nothing. Shared by the hook below and the hot path (src/http/hot-path.ts).
+ */
+export function perIpLimit(config: Config, limiter: RateLimiter): (ip: string | undefined) => void {
+  const { requestsPerIp, windowSeconds } = config.rateLimits;
+  return (ip) => limiter.count(`ip:${ip}`, requestsPerIp, windowSeconds, "too many requests; slow down");
+}
+
+/**
  * CORS from the configured allow-list, security headers, and the per-IP request limit (429 with
  * Retry-After; the body in the shape of the route's API).
  */
@@ -55,14 +64,14 @@ export const httpHygienePlugin = fp<{ config: Config; limiter: RateLimiter }>(
         }
       });
     }
-    const { requestsPerIp, windowSeconds } = config.rateLimits;
+    const countRequest = perIpLimit(config, limiter);
     // Probes and scrapes are exempt: a load balancer or Prometheus behind the same address as real clients (one
     // NAT, one proxy) must not see 429 and pull a healthy replica. Concurrent /health and /ready share one
     // dependency check (singleFlight in src/health/health.ts): a flood of them costs one query at a time.
     app.addHook("onRequest", (req, _reply, done) => {
       if (EXEMPT_ROUTES.has(req.routeOptions.url ?? "")) return done();
       try {
-        limiter.count(`ip:${req.ip}`, requestsPerIp, windowSeconds, "too many requests; slow down");
+        countRequest(req.ip);
       } catch (err) {
         return done(err as Error);
       }

@@ -15,8 +15,8 @@
  */
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
-import proxyAddr from "@fastify/proxy-addr";
 import type { FastifyInstance } from "fastify";
+import { clientIpOf } from "../http/client-ip.js";
 import {
   getOperationAST,
   GraphQLError,
@@ -97,8 +97,7 @@ export function registerSubscriptions(
   const limits = config.subscriptions;
   const documentLimits = config.graphqlLimits;
   const formatError = createFormatError(app.log, config.environment === "development");
-  const trust = config.http.trustProxy;
-  const trusted = trust === true ? () => true : trust === false ? () => false : proxyAddr.compile(trust);
+  const clientIp = clientIpOf(config.http.trustProxy);
 
   const states = new Map<WebSocket, SocketState>();
   const perIp = new Map<string, number>();
@@ -289,7 +288,7 @@ export function registerSubscriptions(
       m.rejected.inc({ reason: "closing" });
       return refuseUpgrade(socket, 503, "Service Unavailable");
     }
-    const ip = proxyAddr(req, trusted);
+    const ip = clientIp(req) ?? "unknown";
     const count = perIp.get(ip) ?? 0;
     if (count >= limits.maxSocketsPerIp) {
       m.rejected.inc({ reason: "ip_limit" });

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from "fastify";
+import type { FastifyBaseLogger, FastifyInstance } from "fastify";
 import type { RedisClient } from "../../src/cache/redis.js";
 import { buildApp } from "../../src/app.js";
 import { createRedis } from "../../src/cache/redis.js";
@@ -22,11 +22,13 @@ const REVOCATION_POLL = /FROM session_revocations\s+WHERE (created_at|expires_at
 
 /**
  * The real app on the run's database and Redis prefix; `overrides` are environment variables. `onQuery` in
- * `dbOptions` sees the statements of requests (not the background revocation poll, nor its pruning).
+ * `dbOptions` sees the statements of requests (not the background revocation poll, nor its pruning). Without
+ * `logger` the app logs as LOG_LEVEL says (silent in tests).
  */
 export async function createTestApp(
   overrides: Record<string, string> = {},
   { onQuery, ...dbOptions }: DatabaseOptions = {},
+  logger?: FastifyBaseLogger,
 ): Promise<TestApp> {
   const config = testConfig(overrides);
   const db = createDatabase(config.db, {
@@ -37,7 +39,7 @@ export async function createTestApp(
       : {}),
   });
   const redis = createRedis(config.redis, "commands", metrics.redisCommands);
-  const app = await buildApp({ config, db, redis });
+  const app = await buildApp({ config, db, redis, logger });
   return {
     app,
     db,
@@ -58,10 +60,11 @@ export async function createScratchApp(
   label: string,
   overrides: Record<string, string> = {},
   dbOptions: DatabaseOptions = {},
+  logger?: FastifyBaseLogger,
 ): Promise<TestApp> {
   const database = scratchDatabaseName(label);
   await migrate({ ...testConfig().db, database });
-  const t = await createTestApp({ DB_NAME: database, ...overrides }, dbOptions);
+  const t = await createTestApp({ DB_NAME: database, ...overrides }, dbOptions, logger);
   await seed(t.db);
   return t;
 }
