@@ -135,6 +135,16 @@ describe("the hot path", () => {
     expect(other.headers["access-control-allow-origin"]).toBeUndefined();
   });
 
+  it("repeats a GET only for requests that pass Apollo's CSRF check as the remembered one did", async () => {
+    const path = `/graphql?query=${encodeURIComponent("{ categories { type } }")}`;
+    const [first, , hot] = await warm(() => send(port, "GET", path, { "apollo-require-preflight": "true" }));
+    expect(hot.body).toBe(first.body);
+    const before = await hotAnswers();
+    const refused = await send(port, "GET", path);
+    expect(refused.status).toBe(400);
+    expect(await hotAnswers()).toBe(before);
+  });
+
   it("shares a public answer with signed-in callers, and never repeats a per-user one", async () => {
     const token = await userToken(t);
     const [, , signedIn] = await warm(() => postMenu(port, { authorization: `Bearer ${token}` }));
