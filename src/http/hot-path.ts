@@ -76,7 +76,7 @@ const PER_REQUEST_HEADERS = new Set([
   "transfer-encoding",
 ]);
 /** A POST body is read here only when it declares at most this length (a menu query is about 200 bytes). */
-export const MAX_HOT_BODY_BYTES = 32 * 1024;
+const MAX_HOT_BODY_BYTES = 32 * 1024;
 /** Distinct POST paths whose bodies are read here (there is one: /graphql, perhaps with a query string). */
 const MAX_POST_PATHS = 64;
 /** What an entry holds besides its identity: headers, labels, names. */
@@ -104,7 +104,7 @@ export interface HotPathDeps {
 }
 
 /** A request's identity: what decides a public cached answer on the Fastify path. */
-export function identityOf(raw: IncomingMessage, body: string | undefined): string {
+function identityOf(raw: IncomingMessage, body: string | undefined): string {
   let id = `${raw.method} ${raw.url}`;
   for (const name of VARYING_HEADERS) {
     const value = raw.headers[name];
