@@ -191,18 +191,36 @@ export class HotPath {
     const length = Number(req.headers["content-length"]);
     if (!route || !(length <= MAX_HOT_BODY_BYTES) || req.headers["transfer-encoding"] !== undefined)
       return next(req, res);
+    // A small body usually comes in the same packet as the headers: once the parser has gone through the packet
+    // (setImmediate: after this round of I/O) it holds all of it, taken in one read. Otherwise it is collected
+    // as it arrives.
+    setImmediate(() => {
+      if (req.complete) this.answer(deps, req, res, next, req.read() ?? Buffer.alloc(0), started);
+      else this.collect(deps, req, res, next, route, started);
+    });
+  }
+
+  private collect(
+    deps: HotPathDeps,
+    req: RawRequest,
+    res: ServerResponse,
+    next: Next,
+    route: string,
+    started: number,
+  ) {
+    // A client that goes away mid-body (Node destroys the request with an error): counted as Fastify counts it
+    // (src/observability/http-metrics.plugin.ts).
+    const aborted = () => {
+      metrics.httpRequests.inc({ method: "POST", route, status: ABORTED_STATUS });
+      metrics.httpDuration.observe({ method: "POST", route }, (performance.now() - started) / 1000);
+    };
+    if (req.destroyed) return aborted();
+    req.on("error", () => req.complete || aborted());
     const chunks: Buffer[] = [];
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
     req.on("end", () =>
       this.answer(deps, req, res, next, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks), started),
     );
-    // A client that goes away mid-body (Node destroys the request with an error): counted as Fastify counts it
-    // (src/observability/http-metrics.plugin.ts).
-    req.on("error", () => {
-      if (req.complete) return;
-      metrics.httpRequests.inc({ method: "POST", route, status: ABORTED_STATUS });
-      metrics.httpDuration.observe({ method: "POST", route }, (performance.now() - started) / 1000);
-    });
   }
 
   private answer(

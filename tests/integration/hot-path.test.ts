@@ -220,6 +220,26 @@ describe("the hot path", () => {
     expect(await hotAnswers()).toBe(before);
   });
 
+  it("answers a body that comes in parts as one that came whole", async () => {
+    const [whole] = await warm(() => postMenu(port));
+    const before = await hotAnswers();
+    const socket = net.connect(port, "127.0.0.1");
+    await new Promise((r) => socket.once("connect", r));
+    let text = "";
+    socket.on("data", (chunk: Buffer) => (text += chunk.toString("utf8")));
+    const length = Buffer.byteLength(MENU);
+    socket.write(
+      `POST /graphql HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${length}\r\n` +
+        `connection: close\r\n\r\n${MENU.slice(0, 20)}`,
+    );
+    await new Promise((r) => setTimeout(r, 50));
+    socket.write(MENU.slice(20));
+    await new Promise((r) => socket.once("close", r));
+    expect(text.startsWith("HTTP/1.1 200")).toBe(true);
+    expect(text.endsWith(whole.body)).toBe(true);
+    expect(await hotAnswers()).toBe(before + 1);
+  });
+
   it("counts a client that leaves in the middle of its body as Fastify would (499)", async () => {
     await warm(() => postMenu(port));
     const aborted = () => counted({ method: "POST", route: "/graphql", status: "499" });
