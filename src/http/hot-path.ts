@@ -2,7 +2,7 @@
  * The hot path: a request the app answered from the response cache, asked again, is answered before Fastify
  * sees it. A warm cached read spent half its CPU in Fastify's request lifecycle (routing, request and reply
  * objects, a per-request logger, hook chains) around a lookup that takes a few microseconds; here a repeat
- * costs about what the bare route of bench/ceiling.mjs costs (docs/benchmarks.md).
+ * costs about 1.3 times the CPU of the bare route of bench/ceiling.mjs (docs/benchmarks.md).
  *
  * Why a repeat gets the same answer Fastify would give:
  * - Identity. A repeat is the same method, URL and body with the same values of the headers a cached answer
