@@ -155,13 +155,15 @@ export function registerResponseCache(
     return { operation, contentType, verdict, key };
   };
 
+  /** A public answer with no hit effects: the same for every request of it, answerable without waiting. */
+  const sameForEveryRequest = ({ scope, effects }: Verdict) => scope === "public" && !effects;
+
   const answer = (
     reply: FastifyReply,
     { contentType, verdict, key }: Lookup,
     bytes: Buffer | string,
   ): void => {
-    // A public answer with no hit effects is the same for every repeat of this request.
-    if (verdict.scope === "public" && !verdict.effects) offerToHotPath(reply.request, { space: SPACE, key });
+    if (sameForEveryRequest(verdict)) offerToHotPath(reply.request, { space: SPACE, key });
     responseCache.hit(reply.code(200).type(contentType).header("vary", "Accept")).send(bytes);
   };
 
@@ -195,8 +197,7 @@ export function registerResponseCache(
   app.addHook("preHandler", (req, reply, done) => {
     const lookup = lookupOf(req);
     if (!lookup) return done();
-    const { scope, effects } = lookup.verdict;
-    const held = scope === "public" && !effects ? responseCache.peekHeld(SPACE, lookup.key) : undefined;
+    const held = sameForEveryRequest(lookup.verdict) ? responseCache.peekHeld(SPACE, lookup.key) : undefined;
     if (held) return answer(reply, lookup, held);
     lookUp(req, reply, lookup).then((answered) => answered || done(), done);
   });
